@@ -1,0 +1,13 @@
+// `npm run bench -- <name>`: runs one benchmark; each prints a table comparing us with a peer in the same run.
+const BENCHMARKS: Record<string, { description: string; load: () => Promise<{ run(args: string[]): Promise<void> }> }> = {
+  crc64: { description: 'CRC-64 MB/s (ours, pure-JS fallback) vs Node MD5 and SHA-256 on one 256 MiB buffer', load: () => import('./crc64') },
+  'oss-server': { description: 'local OSS-compatible server: PUT/GET MB/s of a 1 GiB object on loopback', load: () => import('./oss-server') },
+};
+
+const [name, ...args] = process.argv.slice(2);
+if (!name || !(name in BENCHMARKS)) {
+  console.error(`usage: npm run bench -- <name>\n\n${Object.entries(BENCHMARKS).map(([n, b]) => `  ${n.padEnd(12)} ${b.description}`).join('\n')}`);
+  process.exit(name ? 2 : 0);
+}
+const bench = await BENCHMARKS[name].load();
+await bench.run(args);

@@ -1,0 +1,47 @@
+import { UsageError, type Command } from './command';
+import { ossServerCommand } from './commands/oss-server';
+import { localCommand } from './commands/local';
+
+const COMMANDS: Command[] = [localCommand, ossServerCommand];
+
+function overview(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return [
+    'argo-oss — artifact management for Argo Workflows on Alibaba Cloud OSS',
+    '',
+    'Usage: argo-oss <command> [options]',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    "Run 'argo-oss <command> --help' for a command's options.",
+  ].join('\n');
+}
+
+/** Entry point shared by bin/argo-oss.mjs (sources) and the esbuild bundle. Returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    console.log(overview());
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    console.error(`argo-oss: unknown command ${JSON.stringify(name)}\n\n${overview()}`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(command.usage);
+    return 0;
+  }
+  try {
+    return await command.run(rest);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`argo-oss ${command.name}: ${err.message}\n\n${command.usage}`);
+      return 2;
+    }
+    console.error(`argo-oss ${command.name}: ${(err as Error).message ?? err}`);
+    return 1;
+  }
+}

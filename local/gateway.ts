@@ -1,0 +1,77 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** A function mounted on the local gateway: the same core the FC adapters call, behind a path prefix. */
+export interface Mount {
+  name: string;
+  /** Path prefix such as `/uploads`; the longest matching prefix wins. */
+  prefix: string;
+  description: string;
+  handler: (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+}
+
+export interface GatewayOptions {
+  host?: string;
+  port: number;
+  mounts: Mount[];
+  /** Shown by `GET /` so a user can see what the local stack serves. */
+  info?: Record<string, unknown>;
+  log?: (line: string) => void;
+}
+
+export interface RunningGateway {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body, null, 2);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function matches(prefix: string, path: string): boolean {
+  return path === prefix || path.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`);
+}
+
+/** The local stand-in for FC's HTTP triggers: routes requests to mounted functions by path prefix. */
+export async function startGateway(opts: GatewayOptions): Promise<RunningGateway> {
+  const mounts = [...opts.mounts].sort((a, b) => b.prefix.length - a.prefix.length);
+  const server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://gateway').pathname;
+    const started = Date.now();
+    res.on('finish', () => opts.log?.(`${req.method} ${req.url} ${res.statusCode} ${Date.now() - started}ms`));
+    if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
+    const mount = mounts.find((m) => matches(m.prefix, path));
+    if (mount) {
+      Promise.resolve(mount.handler(req, res)).catch((err: Error) => {
+        opts.log?.(`${mount.name}: unhandled error: ${err.stack ?? err}`);
+        if (!res.headersSent) sendJson(res, 500, { error: { code: 'InternalError', message: err.message } });
+        else res.destroy(err);
+      });
+      return;
+    }
+    if (path === '/' && (req.method === 'GET' || req.method === 'HEAD')) {
+      return sendJson(res, 200, {
+        ...opts.info,
+        functions: mounts.map((m) => ({ name: m.name, prefix: m.prefix, description: m.description })),
+      });
+    }
+    sendJson(res, 404, { error: { code: 'NotFound', message: `no function is mounted at ${path}` } });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host ?? '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${opts.host ?? '127.0.0.1'}:${port}`,
+    port,
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
