@@ -1,0 +1,401 @@
+// Environment -> typed, validated configuration.
+//
+// Every variable is declared exactly once in CONFIG_VARIABLES (name, default, description, readers);
+// the loader, the Config type and the README's configuration reference all derive from that list.
+// To add a variable: append a `defineVariable({...})` entry (and a cross-check to CONFIG_CHECKS if
+// it depends on another variable). The loader itself never needs to change.
+
+/** The deployable or runnable parts of the project that read configuration. */
+export const COMPONENTS = ['upload-coordinator', 'artifact-download', 'artifact-gc', 'cli', 'local'] as const;
+export type Component = (typeof COMPONENTS)[number];
+
+const FUNCTIONS: readonly Component[] = ['upload-coordinator', 'artifact-download', 'artifact-gc'];
+const OSS_USERS: readonly Component[] = COMPONENTS;
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** Thrown by a variable's parser; the loader turns it into a ConfigIssue naming the variable. */
+export class ConfigValueError extends Error {
+  override name = 'ConfigValueError';
+}
+
+export interface ConfigVariable<K extends string = string, T = unknown> {
+  /** Environment variable name. */
+  readonly name: string;
+  /** Property of the loaded Config object. */
+  readonly key: K;
+  readonly description: string;
+  /** Components that read it (drives the README reference). */
+  readonly components: readonly Component[];
+  /** Human-readable default for documentation; omitted when the variable has none. */
+  readonly default?: string;
+  /** Never echo the value in errors or dumps. */
+  readonly secret?: boolean;
+  /**
+   * Parses the trimmed raw value (undefined when unset or blank) into the typed value, applying the
+   * default. `env` is the whole environment, for defaults that depend on another variable.
+   * Throws ConfigValueError with a reason; the loader adds the variable name.
+   */
+  readonly parse: (raw: string | undefined, env: Env) => T;
+}
+
+/** Identity helper so each declaration keeps its literal key and value type. */
+export function defineVariable<K extends string, T>(v: ConfigVariable<K, T>): ConfigVariable<K, T> {
+  return v;
+}
+
+export interface ConfigIssue {
+  /** Offending variable (or the first of a group, e.g. a key pair). */
+  readonly variable: string;
+  readonly message: string;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(readonly issues: readonly ConfigIssue[]) {
+    super(
+      `invalid configuration (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n` +
+        issues.map((i) => `  - ${i.variable}: ${i.message}`).join('\n'),
+    );
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Value parsers (small, reusable by later declarations)
+
+const REGION_RE = /^[a-z]{2,}(?:-[a-z0-9]+)+$/;
+// OSS bucket naming: 3-63 chars, lowercase letters, digits, hyphens; no leading/trailing hyphen.
+const BUCKET_RE = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
+
+/** Accepts `cn-hangzhou` or `oss-cn-hangzhou`; returns the bare region id (`cn-hangzhou`). */
+export function normalizeRegion(raw: string): string {
+  const region = raw.trim().toLowerCase().replace(/^oss-/, '');
+  if (!REGION_RE.test(region)) {
+    throw new ConfigValueError(`${JSON.stringify(raw)} is not a region id like cn-hangzhou (or oss-cn-hangzhou)`);
+  }
+  return region;
+}
+
+export function validateBucketName(raw: string): string {
+  if (!BUCKET_RE.test(raw)) {
+    throw new ConfigValueError(
+      `${JSON.stringify(raw)} is not a valid OSS bucket name: 3-63 characters of lowercase letters, digits and ` +
+        'hyphens, not starting or ending with a hyphen',
+    );
+  }
+  return raw;
+}
+
+/** An http(s) endpoint URL without path, query or credentials; returned as its origin (no trailing slash). */
+export function parseEndpointUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigValueError(`${JSON.stringify(raw)} is not a URL; use e.g. https://oss-cn-hangzhou.aliyuncs.com`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigValueError(`${JSON.stringify(raw)} must be an http:// or https:// URL`);
+  }
+  if (url.username || url.password) throw new ConfigValueError('must not contain credentials');
+  if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) {
+    throw new ConfigValueError(`${JSON.stringify(raw)} must be a bare endpoint (scheme://host[:port]) without path or query`);
+  }
+  return url.origin;
+}
+
+function optionalString(raw: string | undefined): string | undefined {
+  return raw === undefined ? undefined : raw;
+}
+
+function oneOf<T extends string>(values: readonly T[], fallback: T) {
+  return (raw: string | undefined): T => {
+    if (raw === undefined) return fallback;
+    const v = raw.toLowerCase() as T;
+    if (!values.includes(v)) throw new ConfigValueError(`${JSON.stringify(raw)} must be one of ${values.join(', ')}`);
+    return v;
+  };
+}
+
+function trimmed(env: Env, name: string): string | undefined {
+  const v = env[name]?.trim();
+  return v ? v : undefined;
+}
+
+/** The OSS region the loader will use, or undefined if OSS_REGION is invalid (reported separately). */
+function effectiveRegion(env: Env): string | undefined {
+  try {
+    return parseRegionVar(trimmed(env, 'OSS_REGION'), env);
+  } catch {
+    return undefined;
+  }
+}
+
+function parseRegionVar(raw: string | undefined, env: Env): string {
+  if (raw !== undefined) return normalizeRegion(raw);
+  const fc = trimmed(env, 'FC_REGION');
+  if (fc !== undefined && REGION_RE.test(fc.replace(/^oss-/, ''))) return fc.replace(/^oss-/, '');
+  return DEFAULT_REGION;
+}
+
+export const DEFAULT_REGION = 'cn-hangzhou';
+export const DEFAULT_BUCKET = 'argo-artifacts';
+
+/** Public OSS endpoint of a region. */
+export function publicEndpointFor(region: string): string {
+  return `https://oss-${region}.aliyuncs.com`;
+}
+
+/** VPC-internal endpoint of a region: free traffic, reachable from FC in the same region only. */
+export function internalEndpointFor(region: string): string {
+  return `https://oss-${region}-internal.aliyuncs.com`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Declarations
+
+export const CONFIG_VARIABLES = [
+  defineVariable({
+    name: 'OSS_REGION',
+    key: 'ossRegion',
+    description:
+      'Region of the artifact bucket, e.g. cn-hangzhou (the oss-cn-hangzhou form is accepted and normalised). ' +
+      'Also selects the V4 signing scope.',
+    default: 'FC_REGION inside Function Compute, otherwise cn-hangzhou',
+    components: OSS_USERS,
+    parse: parseRegionVar,
+  }),
+  defineVariable({
+    name: 'OSS_ENDPOINT',
+    key: 'ossEndpoint',
+    description:
+      'OSS endpoint the components talk to (http:// or https:// URL without a path). A local endpoint ' +
+      '(localhost, *.localhost, loopback or an IP) switches to path-style addressing.',
+    default:
+      'https://oss-<region>-internal.aliyuncs.com inside Function Compute when FC_REGION equals the OSS region ' +
+      '(free intra-region traffic), otherwise https://oss-<region>.aliyuncs.com',
+    components: OSS_USERS,
+    parse: (raw, env) => {
+      if (raw !== undefined) return parseEndpointUrl(raw);
+      const region = effectiveRegion(env) ?? DEFAULT_REGION;
+      const fcRegion = trimmed(env, 'FC_REGION')?.replace(/^oss-/, '');
+      return fcRegion === region ? internalEndpointFor(region) : publicEndpointFor(region);
+    },
+  }),
+  defineVariable({
+    name: 'OSS_PUBLIC_ENDPOINT',
+    key: 'ossPublicEndpoint',
+    description:
+      'Endpoint written into presigned URLs handed to pods and browsers. They usually cannot reach the ' +
+      '-internal endpoint the functions use, so this is kept separate.',
+    default: 'OSS_ENDPOINT when set, otherwise https://oss-<region>.aliyuncs.com',
+    components: ['upload-coordinator', 'artifact-download', 'local'],
+    parse: (raw, env) => {
+      if (raw !== undefined) return parseEndpointUrl(raw);
+      const endpoint = trimmed(env, 'OSS_ENDPOINT');
+      if (endpoint !== undefined) {
+        try {
+          return parseEndpointUrl(endpoint);
+        } catch {
+          // OSS_ENDPOINT reports its own error; fall through to a harmless default.
+        }
+      }
+      return publicEndpointFor(effectiveRegion(env) ?? DEFAULT_REGION);
+    },
+  }),
+  defineVariable({
+    name: 'OSS_BUCKET',
+    key: 'ossBucket',
+    description: 'Bucket that holds the artifacts and the bookkeeping under .argo-oss/.',
+    default: DEFAULT_BUCKET,
+    components: OSS_USERS,
+    parse: (raw) => validateBucketName(raw ?? DEFAULT_BUCKET),
+  }),
+  defineVariable({
+    name: 'OSS_ADDRESSING',
+    key: 'ossAddressing',
+    description:
+      'auto: path-style (/bucket/key) for local endpoints, virtual-hosted (bucket.host) otherwise; ' +
+      'path or virtual force one. Real OSS rejects path style.',
+    default: 'auto',
+    components: OSS_USERS,
+    parse: oneOf(['auto', 'path', 'virtual'] as const, 'auto'),
+  }),
+  defineVariable({
+    name: 'OSS_ACCESS_KEY_ID',
+    key: 'ossAccessKeyId',
+    description:
+      'AccessKey ID for OSS (set together with OSS_ACCESS_KEY_SECRET). Used only when neither explicit nor ' +
+      'Function Compute / ALIBABA_CLOUD_* credentials are available.',
+    components: ['cli', 'local', ...FUNCTIONS],
+    parse: optionalString,
+  }),
+  defineVariable({
+    name: 'OSS_ACCESS_KEY_SECRET',
+    key: 'ossAccessKeySecret',
+    description: 'AccessKey secret for OSS (set together with OSS_ACCESS_KEY_ID).',
+    components: ['cli', 'local', ...FUNCTIONS],
+    secret: true,
+    parse: optionalString,
+  }),
+  defineVariable({
+    name: 'OSS_SECURITY_TOKEN',
+    key: 'ossSecurityToken',
+    description: 'STS security token that goes with OSS_ACCESS_KEY_ID/OSS_ACCESS_KEY_SECRET when they are STS keys.',
+    components: ['cli', 'local', ...FUNCTIONS],
+    secret: true,
+    parse: optionalString,
+  }),
+  defineVariable({
+    name: 'ALIBABA_CLOUD_ACCESS_KEY_ID',
+    key: 'alibabaCloudAccessKeyId',
+    description:
+      'Standard Alibaba Cloud credential variable; Function Compute custom runtimes set it to the function ' +
+      "role's STS key. Takes precedence over OSS_ACCESS_KEY_ID.",
+    components: [...FUNCTIONS, 'cli'],
+    parse: optionalString,
+  }),
+  defineVariable({
+    name: 'ALIBABA_CLOUD_ACCESS_KEY_SECRET',
+    key: 'alibabaCloudAccessKeySecret',
+    description: 'Secret that goes with ALIBABA_CLOUD_ACCESS_KEY_ID.',
+    components: [...FUNCTIONS, 'cli'],
+    secret: true,
+    parse: optionalString,
+  }),
+  defineVariable({
+    name: 'ALIBABA_CLOUD_SECURITY_TOKEN',
+    key: 'alibabaCloudSecurityToken',
+    description: 'STS token that goes with ALIBABA_CLOUD_ACCESS_KEY_ID (always present for a function role).',
+    components: [...FUNCTIONS, 'cli'],
+    secret: true,
+    parse: optionalString,
+  }),
+  defineVariable({
+    name: 'FC_REGION',
+    key: 'fcRegion',
+    description: 'Set by Function Compute: the region the function runs in. Its presence means "running inside FC".',
+    components: FUNCTIONS,
+    parse: (raw) => (raw === undefined ? undefined : normalizeRegion(raw)),
+  }),
+  defineVariable({
+    name: 'FC_ACCOUNT_ID',
+    key: 'fcAccountId',
+    description: 'Set by Function Compute: the Alibaba Cloud account (UID) that owns the function.',
+    components: FUNCTIONS,
+    parse: (raw) => {
+      if (raw !== undefined && !/^\d+$/.test(raw)) throw new ConfigValueError(`${JSON.stringify(raw)} must be a numeric account id`);
+      return raw;
+    },
+  }),
+  defineVariable({
+    name: 'FC_FUNCTION_NAME',
+    key: 'fcFunctionName',
+    description: 'Set by Function Compute: the name of the running function (used in logs and audit records).',
+    components: FUNCTIONS,
+    parse: optionalString,
+  }),
+] as const;
+
+type AnyVariable = ConfigVariable<string, unknown>;
+
+/** The loaded configuration: one property per declared variable, typed by its parser. */
+export type ConfigOf<V extends readonly AnyVariable[]> = {
+  readonly [E in V[number] as E['key']]: ReturnType<E['parse']>;
+};
+export type Config = ConfigOf<typeof CONFIG_VARIABLES>;
+
+/** Cross-variable rule: returns the issues it finds in the already-parsed values. */
+export type ConfigCheck<C> = (config: Partial<C>, env: Env) => ConfigIssue[];
+
+function pair<C>(a: string, ka: keyof C, b: string, kb: keyof C, token?: [string, keyof C]): ConfigCheck<C> {
+  return (c) => {
+    const hasA = c[ka] !== undefined;
+    const hasB = c[kb] !== undefined;
+    const issues: ConfigIssue[] = [];
+    if (hasA !== hasB) {
+      const [set, missing] = hasA ? [a, b] : [b, a];
+      issues.push({ variable: missing, message: `is not set but ${set} is: set both ${a} and ${b}, or neither` });
+    }
+    if (token && c[token[1]] !== undefined && !hasA && !hasB) {
+      issues.push({ variable: token[0], message: `is set without ${a} and ${b}` });
+    }
+    return issues;
+  };
+}
+
+export const CONFIG_CHECKS: readonly ConfigCheck<Config>[] = [
+  pair('OSS_ACCESS_KEY_ID', 'ossAccessKeyId', 'OSS_ACCESS_KEY_SECRET', 'ossAccessKeySecret', [
+    'OSS_SECURITY_TOKEN',
+    'ossSecurityToken',
+  ]),
+  pair('ALIBABA_CLOUD_ACCESS_KEY_ID', 'alibabaCloudAccessKeyId', 'ALIBABA_CLOUD_ACCESS_KEY_SECRET', 'alibabaCloudAccessKeySecret', [
+    'ALIBABA_CLOUD_SECURITY_TOKEN',
+    'alibabaCloudSecurityToken',
+  ]),
+  // A bucket-qualified endpoint would be prefixed again by the SDK (bucket.bucket.oss-...).
+  (c) =>
+    c.ossBucket && c.ossEndpoint && new URL(c.ossEndpoint).hostname.startsWith(`${c.ossBucket}.`)
+      ? [{ variable: 'OSS_ENDPOINT', message: `must be the region endpoint, not the bucket host ${new URL(c.ossEndpoint).hostname}` }]
+      : [],
+];
+
+// ---------------------------------------------------------------------------------------------
+// Loader
+
+/**
+ * Parses `vars` from `env`, collecting every problem before throwing one ConfigError.
+ * Generic so a component can load its own extra declarations the same way.
+ */
+export function parseVariables<V extends readonly AnyVariable[]>(
+  vars: V,
+  env: Env,
+  checks: readonly ConfigCheck<ConfigOf<V>>[] = [],
+): ConfigOf<V> {
+  const out: Record<string, unknown> = {};
+  const issues: ConfigIssue[] = [];
+  for (const v of vars) {
+    try {
+      out[v.key] = v.parse(trimmed(env, v.name), env);
+    } catch (err) {
+      if (!(err instanceof ConfigValueError)) throw err;
+      issues.push({ variable: v.name, message: err.message });
+    }
+  }
+  const partial = out as Partial<ConfigOf<V>>;
+  for (const check of checks) issues.push(...check(partial, env));
+  if (issues.length > 0) throw new ConfigError(issues);
+  return out as ConfigOf<V>;
+}
+
+/** Loads and validates the whole configuration; throws ConfigError listing every invalid variable. */
+export function loadConfig(env: Env = process.env): Config {
+  return parseVariables(CONFIG_VARIABLES, env, CONFIG_CHECKS);
+}
+
+/** Declarations read by one component (for docs and `argo-oss ... --help`). */
+export function variablesFor(component: Component): readonly ConfigVariable[] {
+  return CONFIG_VARIABLES.filter((v) => (v.components as readonly Component[]).includes(component));
+}
+
+/** True when the process runs inside Function Compute (FC sets FC_REGION). */
+export function isRunningInFc(config: Pick<Config, 'fcRegion'>): boolean {
+  return config.fcRegion !== undefined;
+}
+
+/** Config with secret values masked, safe to log. */
+export function redactConfig(config: Config): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...config };
+  for (const v of CONFIG_VARIABLES) {
+    if ('secret' in v && v.secret && out[v.key] !== undefined) out[v.key] = '***';
+  }
+  return out;
+}
+
+/** OSS_* / ALIBABA_CLOUD_* variables present in env but not declared: likely typos. */
+export function unknownVariables(env: Env, vars: readonly AnyVariable[] = CONFIG_VARIABLES): string[] {
+  const known = new Set(vars.map((v) => v.name));
+  return Object.keys(env)
+    .filter((k) => /^(OSS|ALIBABA_CLOUD|ARGO_OSS)_/.test(k) && !known.has(k))
+    .sort();
+}
