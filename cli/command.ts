@@ -45,3 +45,4 @@ export function untilSignal(): Promise<NodeJS.Signals> {
     process.on('SIGTERM', done);
   });
 }
+

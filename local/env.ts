@@ -1,4 +1,5 @@
-import { LOCAL_DEFAULT_BUCKET, LOCAL_DEFAULT_CREDENTIALS, LOCAL_DEFAULT_REGION } from './defaults';
+import { loadConfig, type Env } from '../shared/config';
+import { LOCAL_DEFAULT_CREDENTIALS } from './defaults';
 
 export interface LocalCredential {
   accessKeyId: string;
@@ -6,32 +7,24 @@ export interface LocalCredential {
   securityToken?: string;
 }
 
+export interface LocalSettings {
+  credential: LocalCredential;
+  region: string;
+  bucket: string;
+  adminToken?: string;
+}
+
 /**
- * Credentials the local OSS server accepts: OSS_ACCESS_KEY_ID / OSS_ACCESS_KEY_SECRET (both or neither;
- * the documented local defaults when unset), plus OSS_SECURITY_TOKEN to make it demand an STS token.
+ * What `argo-oss local` and `argo-oss oss-server` take from the environment, validated by the shared
+ * config: the credentials the server accepts (OSS_ACCESS_KEY_ID/SECRET, or the documented local
+ * defaults; OSS_SECURITY_TOKEN makes it demand an STS token), OSS_REGION, OSS_BUCKET, ARGO_OSS_LOCAL_TOKEN.
  */
-export function localCredentialsFromEnv(env: NodeJS.ProcessEnv = process.env): LocalCredential {
-  const id = env.OSS_ACCESS_KEY_ID?.trim();
-  const secret = env.OSS_ACCESS_KEY_SECRET?.trim();
-  if (!id !== !secret) {
-    throw new Error(
-      `${id ? 'OSS_ACCESS_KEY_SECRET' : 'OSS_ACCESS_KEY_ID'} is not set: set both OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET, or neither for the local defaults`,
-    );
-  }
-  const token = env.OSS_SECURITY_TOKEN?.trim();
-  return {
-    accessKeyId: id || LOCAL_DEFAULT_CREDENTIALS.accessKeyId,
-    accessKeySecret: secret || LOCAL_DEFAULT_CREDENTIALS.accessKeySecret,
-    ...(token ? { securityToken: token } : {}),
-  };
-}
-
-export function localRegionFromEnv(env: NodeJS.ProcessEnv = process.env): string {
-  const region = (env.OSS_REGION?.trim() || LOCAL_DEFAULT_REGION).replace(/^oss-/, '');
-  if (!/^[a-z]{2,}-[a-z0-9-]+$/.test(region)) throw new Error(`OSS_REGION is not a region id like cn-hangzhou: ${JSON.stringify(region)}`);
-  return region;
-}
-
-export function localBucketFromEnv(env: NodeJS.ProcessEnv = process.env): string {
-  return env.OSS_BUCKET?.trim() || LOCAL_DEFAULT_BUCKET;
+export function localSettingsFromEnv(env: Env = process.env): LocalSettings {
+  const config = loadConfig(env);
+  const credential: LocalCredential =
+    config.ossAccessKeyId && config.ossAccessKeySecret
+      ? { accessKeyId: config.ossAccessKeyId, accessKeySecret: config.ossAccessKeySecret }
+      : { ...LOCAL_DEFAULT_CREDENTIALS };
+  if (config.ossSecurityToken) credential.securityToken = config.ossSecurityToken;
+  return { credential, region: config.ossRegion, bucket: config.ossBucket, adminToken: config.localAdminToken };
 }

@@ -295,6 +295,28 @@ export const CONFIG_VARIABLES = [
     components: FUNCTIONS,
     parse: optionalString,
   }),
+  defineVariable({
+    name: 'ARGO_OSS_LOCAL_TOKEN',
+    key: 'localAdminToken',
+    description:
+      "Admin bearer token of the local stack's Kubernetes API (argo-oss local); written to the cluster's tokens.yaml.",
+    default: 'the existing admin entry of tokens.yaml, else a random token written there',
+    components: ['local'],
+    secret: true,
+    parse: (raw) => {
+      if (raw !== undefined && /\s/.test(raw)) throw new ConfigValueError('must not contain whitespace');
+      return raw;
+    },
+  }),
+  defineVariable({
+    name: 'ARGO_OSS_FAULTS',
+    key: 'localFaults',
+    description:
+      'Local OSS server only: a JSON array of faults to inject from the start (same shape as POST ' +
+      '/_argo-oss/faults); the server validates each entry at start.',
+    components: ['local'],
+    parse: optionalString,
+  }),
 ] as const;
 
 type AnyVariable = ConfigVariable<string, unknown>;

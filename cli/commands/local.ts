@@ -2,7 +2,7 @@ import { resolve, join } from 'node:path';
 import { parseFlags, parsePort, untilSignal, type Command } from '../command';
 import { startLocalStack } from '../../local/stack';
 import { LOCAL_DEFAULT_PORTS } from '../../local/defaults';
-import { localBucketFromEnv, localCredentialsFromEnv, localRegionFromEnv } from '../../local/env';
+import { localSettingsFromEnv } from '../../local/env';
 
 const usage = `Usage: argo-oss local [options]
 
@@ -19,11 +19,13 @@ Options:
   --quiet              do not log each request
 
 Environment:
-  OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET  credentials the OSS server accepts (local defaults when unset)
-  OSS_SECURITY_TOKEN                        make the OSS server require this STS token
+  OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET  credentials the OSS server accepts (default argo-oss-local /
+                                            argo-oss-local-secret)
+  OSS_SECURITY_TOKEN                        make the OSS server also require this STS token
   OSS_BUCKET                                bucket created at start (default argo-artifacts)
-  OSS_REGION                                region for V4 signatures (default cn-hangzhou)
-  ARGO_OSS_LOCAL_TOKEN                      admin bearer token for the Kubernetes API (generated when unset)`;
+  OSS_REGION                                region of V4 signatures (default cn-hangzhou)
+  ARGO_OSS_LOCAL_TOKEN                      admin bearer token for the Kubernetes API (generated when unset)
+  ARGO_OSS_FAULTS                           JSON array of OSS faults to inject from the start`;
 
 export const localCommand: Command = {
   name: 'local',
@@ -40,6 +42,7 @@ export const localCommand: Command = {
       quiet: { type: 'boolean' },
     });
     const dataDir = resolve(values['data-dir'] ?? '.local');
+    const settings = localSettingsFromEnv();
     const stack = await startLocalStack({
       dataDir,
       clusterDir: values['cluster-dir'] ? resolve(values['cluster-dir']) : join(dataDir, 'cluster'),
@@ -49,10 +52,7 @@ export const localCommand: Command = {
         oss: parsePort('oss-port', values['oss-port'], LOCAL_DEFAULT_PORTS.oss),
         cluster: parsePort('cluster-port', values['cluster-port'], LOCAL_DEFAULT_PORTS.cluster),
       },
-      credential: localCredentialsFromEnv(),
-      region: localRegionFromEnv(),
-      bucket: localBucketFromEnv(),
-      adminToken: process.env.ARGO_OSS_LOCAL_TOKEN?.trim() || undefined,
+      ...settings,
       log: values.quiet ? undefined : (line) => console.log(line),
     });
     const { env } = stack;

@@ -1,8 +1,9 @@
 import { resolve } from 'node:path';
-import { parseFlags, parsePort, untilSignal, type Command } from '../command';
+import { parseFlags, parsePort, untilSignal, UsageError, type Command } from '../command';
+import { validateBucketName } from '../../shared/config';
 import { startOssServer } from '../../local/oss-server';
 import { LOCAL_DEFAULT_PORTS } from '../../local/defaults';
-import { localBucketFromEnv, localCredentialsFromEnv, localRegionFromEnv } from '../../local/env';
+import { localSettingsFromEnv } from '../../local/env';
 
 const usage = `Usage: argo-oss oss-server [options]
 
@@ -17,8 +18,10 @@ Options:
   --quiet            do not log each request
 
 Environment:
-  OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET  accepted credentials (local defaults when unset)
-  OSS_SECURITY_TOKEN                        require this STS token with those credentials
+  OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET  accepted credentials (default argo-oss-local /
+                                            argo-oss-local-secret)
+  OSS_SECURITY_TOKEN                        also require this STS token with those credentials
+  OSS_BUCKET                                bucket created at start when no --bucket is given
   OSS_REGION                                region of V4 signatures (default cn-hangzhou)
   ARGO_OSS_FAULTS                           JSON array of faults to inject from the start`;
 
@@ -34,14 +37,22 @@ export const ossServerCommand: Command = {
       bucket: { type: 'string', multiple: true },
       quiet: { type: 'boolean' },
     });
-    const credential = localCredentialsFromEnv();
+    const { credential, region, bucket } = localSettingsFromEnv();
+    const buckets = values.bucket?.length ? values.bucket : [bucket];
+    for (const name of buckets) {
+      try {
+        validateBucketName(name);
+      } catch (err) {
+        throw new UsageError(`--bucket: ${(err as Error).message}`);
+      }
+    }
     const server = await startOssServer({
       host: values.host,
       port: parsePort('port', values.port, LOCAL_DEFAULT_PORTS.oss),
       dataDir: resolve(values['data-dir'] ?? '.local/oss'),
-      buckets: values.bucket?.length ? values.bucket : [localBucketFromEnv()],
+      buckets,
       credentials: [credential],
-      region: localRegionFromEnv(),
+      region,
       log: values.quiet ? undefined : (line) => console.log(line),
     });
     console.log(
