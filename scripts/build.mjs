@@ -4,9 +4,10 @@
 // checks that each bundle loads with no node_modules in reach.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -47,13 +48,22 @@ for (const t of targets) {
 }
 process.exit(failed ? 1 : 0);
 
-/** Loads the bundle in a child process whose cwd and NODE_PATH cannot reach node_modules. */
+/**
+ * Loads a copy of the bundle from a temporary folder outside the repository, so no node_modules is
+ * in reach of Node's module resolution — as in FC or a pod.
+ */
 function loads(t) {
-  const script = t.name === 'cli' ? [t.outfile, '--help'] : ['-e', `require(${JSON.stringify(t.outfile)})`];
+  const dir = mkdtempSync(join(tmpdir(), `argo-oss-bundle-${t.name}-`));
+  const copy = join(dir, basename(t.outfile));
   try {
-    execFileSync(process.execPath, script, { cwd: dirname(t.outfile), env: { PATH: process.env.PATH }, stdio: 'pipe', timeout: 30_000 });
+    copyFileSync(t.outfile, copy);
+    writeFileSync(join(dir, 'package.json'), '{ "type": "commonjs" }\n');
+    const script = t.name === 'cli' ? [copy, '--help'] : ['-e', `require(${JSON.stringify(copy)})`];
+    execFileSync(process.execPath, script, { cwd: dir, env: { PATH: process.env.PATH }, stdio: 'pipe', timeout: 30_000 });
     return { ok: true };
   } catch (err) {
     return { ok: false, error: String(err.stderr || err.message) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }
