@@ -215,6 +215,11 @@ describe('canonicalisation', () => {
     expect(v1CanonicalizedResource(undefined, undefined, parseRawQuery('prefix=x'))).toBe('/');
   });
 
+  it("V1 resource: the Go SDK's '??objectMeta' is the unsigned name '?objectMeta', not a sub-resource", () => {
+    expect(parseRawQuery('?objectMeta').map((x) => x.name)).toEqual(['?objectMeta']);
+    expect(v1CanonicalizedResource('b', 'k', parseRawQuery('?objectMeta'))).toBe('/b/k');
+  });
+
   it('V1 headers: names lower-cased (by authenticate), values trimmed, repeats joined with ","', () => {
     expect(v1CanonicalizedOSSHeaders({ 'x-oss-meta-b': ['1', ' 2 '], 'x-oss-meta-a': '  x ', 'content-type': 'y' })).toBe(
       'x-oss-meta-a:x\nx-oss-meta-b:1,2\n',

@@ -30,11 +30,14 @@ export function percentDecode(raw: string): Buffer {
   return Buffer.from(out);
 }
 
-/** Split a raw query ("a=1&b&c=%2B") into decoded parameters, in order, duplicates kept. */
+/**
+ * Split a raw query ("a=1&b&c=%2B", the text after the first '?') into decoded parameters, in order,
+ * duplicates kept. A leading '?' belongs to the first name: the Go SDK's `??objectMeta` is the
+ * unsigned parameter "?objectMeta", not the signed sub-resource "objectMeta".
+ */
 export function parseRawQuery(rawQuery: string): QueryParam[] {
-  const raw = rawQuery.startsWith('?') ? rawQuery.slice(1) : rawQuery;
   const params: QueryParam[] = [];
-  for (const part of raw.split('&')) {
+  for (const part of rawQuery.split('&')) {
     if (part === '') continue;
     const eq = part.indexOf('=');
     const nameBytes = percentDecode(eq < 0 ? part : part.slice(0, eq));
