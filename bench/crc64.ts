@@ -1,10 +1,12 @@
 // CRC-64 throughput: ours (WebAssembly fast path), ours (pure-JS fallback), and Node's MD5 and
-// SHA-256 (OpenSSL, native) on the same 256 MiB random buffer in one run; then combine() cost.
+// SHA-256 (OpenSSL, native) on the same 256 MiB random buffer in one run; Go's hash/crc64 (the
+// peer the issue names) on a buffer of the same size when `go` is installed; then combine() cost.
 //   npm run bench -- crc64 [--mib N] [--reps N]
 //   node bin/run-ts.mjs bench/crc64.ts [--mib N] [--reps N]
 
+import { execFileSync } from 'node:child_process';
 import { createHash, randomFillSync } from 'node:crypto';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { crc64, crc64Combine } from '../shared/crc64';
 import { crc64Js } from '../shared/crc64/js';
 import { wasmAvailable } from '../shared/crc64/wasm';
@@ -25,6 +27,24 @@ const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
+
+/** Go's hash/crc64 on the same machine, or why it could not run. */
+function goPeer(mib: number, reps: number): { samples: number[] } | { missing: string } {
+  const source = fileURLToPath(new URL('./peers/crc64.go', import.meta.url));
+  try {
+    const out = execFileSync('go', ['run', source, '-mib', String(mib), '-reps', String(reps)], {
+      encoding: 'utf8',
+      env: { ...process.env, GO111MODULE: 'off' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 300_000,
+    });
+    const { check, mbps } = JSON.parse(out) as { check: string; mbps: number[] };
+    if (check !== crc64(new TextEncoder().encode('123456789')).toString()) return { missing: `Go computed another CRC-64 (${check})` };
+    return { samples: mbps };
+  } catch (err) {
+    return { missing: `go not available (${(err as Error).message.split('\n')[0]}); apt-get install golang-go` };
+  }
+}
 
 function throughputTable(data: Uint8Array, reps: number): void {
   const rows: Row[] = [
@@ -49,9 +69,11 @@ function throughputTable(data: Uint8Array, reps: number): void {
   const mib = data.length / (1 << 20);
   console.log(`\nThroughput on one ${mib} MiB random buffer, ${reps} repetitions each (MB/s = 10^6 bytes/s):`);
   console.log(`${'implementation'.padEnd(38)} ${'median'.padStart(8)} ${'best'.padStart(8)}`);
-  rows.forEach((row, i) => {
-    console.log(`${row.name.padEnd(38)} ${median(samples[i]).toFixed(0).padStart(8)} ${Math.max(...samples[i]).toFixed(0).padStart(8)}`);
-  });
+  const line = (name: string, xs: number[]) => console.log(`${name.padEnd(38)} ${median(xs).toFixed(0).padStart(8)} ${Math.max(...xs).toFixed(0).padStart(8)}`);
+  rows.forEach((row, i) => line(row.name, samples[i]));
+  const go = goPeer(mib, reps);
+  if ('samples' in go) line('crc64 (Go hash/crc64, peer)', go.samples);
+  else console.log(`${'crc64 (Go hash/crc64, peer)'.padEnd(38)} not run: ${go.missing}`);
 }
 
 function chunkTable(): void {
