@@ -1,6 +1,7 @@
 // `npm run bench -- <name>`: runs one benchmark; each prints a table comparing us with a peer in the same run.
+export {};
 const BENCHMARKS: Record<string, { description: string; load: () => Promise<{ run(args: string[]): Promise<void> }> }> = {
-  crc64: { description: 'CRC-64 MB/s (ours, pure-JS fallback) vs Node MD5 and SHA-256 on one 256 MiB buffer', load: () => import('./crc64') },
+  crc64: { description: 'CRC-64 MB/s: ours (WebAssembly, pure-JS) vs Go hash/crc64, Node MD5 and SHA-256 on 256 MiB', load: () => import('./crc64') },
   'oss-server': { description: 'local OSS-compatible server: PUT/GET MB/s of a 1 GiB object on loopback', load: () => import('./oss-server') },
 };
 
