@@ -5,6 +5,8 @@ import { startKubeApi, type RunningKubeApi } from './kube-api';
 import { startGateway, type Mount, type RunningGateway } from './gateway';
 import { LOCAL_DEFAULT_PORTS } from './defaults';
 import type { LocalCredential } from './env';
+import type { Env } from '../shared/config';
+import type { CoordinatorApp } from '../shared/upload/app';
 
 export interface LocalStackOptions {
   dataDir: string;
@@ -17,8 +19,12 @@ export interface LocalStackOptions {
   bucket: string;
   /** Admin bearer token for the Kubernetes API (ARGO_OSS_LOCAL_TOKEN); generated when absent. */
   adminToken?: string;
-  /** Functions to serve on the gateway; later issues add theirs. */
+  /** More functions to serve on the gateway; later issues add theirs. */
   mounts?: Mount[];
+  /** Mount the upload coordinator at /uploads (default true). */
+  uploadCoordinator?: boolean;
+  /** Where the mounted functions read their own settings (ARGO_OSS_PART_URL_TTL, …); default process.env. */
+  env?: Env;
   log?: (line: string) => void;
 }
 
@@ -74,10 +80,25 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       ARGO_OSS_TOKEN: kube.adminToken,
     };
 
+    const mounts = [...(opts.mounts ?? [])];
+    if (opts.uploadCoordinator !== false) {
+      const coordinator = await uploadCoordinatorMount({
+        ossEndpoint,
+        credential: opts.credential,
+        region: opts.region,
+        bucket: opts.bucket,
+        kubeconfigPath: kube.kubeconfigPath,
+        env: opts.env,
+        log: log && ((line) => log(`uploads ${line}`)),
+      });
+      started.push({ close: async () => coordinator.app.close() });
+      mounts.push(coordinator.mount);
+    }
+
     const gateway = await startGateway({
       host: opts.host,
       port: ports.gateway,
-      mounts: opts.mounts ?? [],
+      mounts,
       info: { service: 'argo-oss local stack', oss: ossEndpoint, kubernetes: kube.url, bucket: opts.bucket, region: opts.region },
       log: log && ((line) => log(`gateway ${line}`)),
     });
@@ -112,4 +133,47 @@ async function closeAll(services: { close(): Promise<void> }[]): Promise<void> {
 
 function shellQuote(value: string): string {
   return /^[\w@%+=:,./-]*$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+export interface UploadCoordinatorMountOptions {
+  /** OSS endpoint the coordinator talks to and signs URLs for (`http://localhost:<port>`). */
+  ossEndpoint: string;
+  credential: LocalCredential;
+  region: string;
+  bucket: string;
+  /** Kubeconfig whose current context may create TokenReviews and read Pods (the stack's admin). */
+  kubeconfigPath: string;
+  /** Coordinator settings (ARGO_OSS_ADMIN_GROUPS, ARGO_OSS_PART_URL_TTL, …); default process.env. */
+  env?: Env;
+  log?: (line: string) => void;
+}
+
+/**
+ * The upload coordinator wired to a local OSS server and Kubernetes API, as a gateway mount at /uploads.
+ * OSS and cluster access come from the arguments, never from the environment, so stray cloud
+ * credentials or ARGO_OSS_KUBE_* variables cannot point the local stack elsewhere.
+ */
+export async function uploadCoordinatorMount(o: UploadCoordinatorMountOptions): Promise<{ mount: Mount; app: CoordinatorApp }> {
+  // Loaded on demand: the CLI bundle that pods run (which includes this file for `argo-oss local`)
+  // then does not evaluate ali-oss and client-node unless the local stack starts.
+  const [{ loadConfig }, { toNodeListener }, { KubeClient, kubeConfigFromConfig }, { createOssClient }, { createCoordinatorApp }] = await Promise.all([
+    import('../shared/config'),
+    import('../shared/http/node'),
+    import('../shared/k8s'),
+    import('../shared/oss'),
+    import('../shared/upload/app'),
+  ]);
+  const config = loadConfig({ ...(o.env ?? process.env), OSS_REGION: o.region, OSS_BUCKET: o.bucket });
+  const oss = createOssClient({ bucket: o.bucket, region: o.region, endpoint: o.ossEndpoint, credentials: o.credential });
+  const kube = new KubeClient(kubeConfigFromConfig({ kubeconfigPath: o.kubeconfigPath }).kubeConfig);
+  const app = createCoordinatorApp(config, { oss, kube, ...(o.log ? { log: o.log } : {}) });
+  const close = app.close;
+  app.close = () => {
+    close();
+    oss.close();
+  };
+  return {
+    app,
+    mount: { name: 'upload-coordinator', prefix: '/uploads', description: 'presigned multipart uploads (README: Upload coordinator API)', handler: toNodeListener(app.handle) },
+  };
 }

@@ -37,6 +37,9 @@ for (const t of targets) {
     sourcemap: false,
     legalComments: 'none',
     logLevel: 'warning',
+    // ali-oss's HTTP client (urllib) requires proxy-agent only when an HTTP proxy is configured; it is
+    // not installed and must stay an optional run-time require, not a build failure.
+    external: ['proxy-agent'],
     banner: t.banner ? { js: t.banner } : undefined,
   });
   // The repository is "type": "module"; mark bundle folders CommonJS so they load the same here and in FC.

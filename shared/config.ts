@@ -317,6 +317,157 @@ export const CONFIG_VARIABLES = [
     components: ['local'],
     parse: optionalString,
   }),
+  // --- Kubernetes access (shared/k8s): one of a kubeconfig file, a base64 kubeconfig, or server + token.
+  defineVariable({
+    name: 'KUBECONFIG',
+    key: 'kubeconfigPath',
+    description:
+      'Path of a kubeconfig file (its current context is used) for reaching the cluster: TokenReview, Pods, ' +
+      'Workflows. The local stack writes one. Lowest precedence of the three ways to reach the cluster.',
+    components: [...FUNCTIONS, 'cli'],
+    parse: optionalString,
+  }),
+  defineVariable({
+    name: 'ARGO_OSS_KUBECONFIG_BASE64',
+    key: 'kubeconfigText',
+    description: 'A whole kubeconfig, base64-encoded (for Function Compute, where no file can be mounted); loaded decoded. Wins over KUBECONFIG.',
+    components: FUNCTIONS,
+    secret: true,
+    parse: (raw) => {
+      if (raw === undefined) return undefined;
+      const text = Buffer.from(raw, 'base64').toString('utf8');
+      if (!/\b(clusters|apiVersion)\s*:/.test(text) && !text.trim().startsWith('{')) throw new ConfigValueError('is not a base64-encoded kubeconfig');
+      return text;
+    },
+  }),
+  defineVariable({
+    name: 'ARGO_OSS_KUBE_SERVER',
+    key: 'kubeServer',
+    description:
+      'API server URL (e.g. https://1.2.3.4:6443), used with ARGO_OSS_KUBE_TOKEN and ARGO_OSS_KUBE_CA_BASE64 ' +
+      'like an in-cluster service account. Wins over both kubeconfig variables.',
+    components: FUNCTIONS,
+    parse: (raw) => {
+      if (raw === undefined) return undefined;
+      let url: URL;
+      try {
+        url = new URL(raw);
+      } catch {
+        throw new ConfigValueError(`${JSON.stringify(raw)} is not a URL`);
+      }
+      if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigValueError('must be an https:// (or, for local tests, http://) URL');
+      return raw.replace(/\/+$/, '');
+    },
+  }),
+  defineVariable({
+    name: 'ARGO_OSS_KUBE_TOKEN',
+    key: 'kubeToken',
+    description: "Bearer token for ARGO_OSS_KUBE_SERVER: the coordinator's own service account (needs create tokenreviews, get pods).",
+    components: FUNCTIONS,
+    secret: true,
+    parse: optionalString,
+  }),
+  defineVariable({
+    name: 'ARGO_OSS_KUBE_CA_BASE64',
+    key: 'kubeCaBase64',
+    description: "Base64 PEM of the API server's CA for ARGO_OSS_KUBE_SERVER; without it the system roots are used.",
+    components: FUNCTIONS,
+    parse: optionalString,
+  }),
+  defineVariable({
+    name: 'ARGO_OSS_TOKEN_AUDIENCES',
+    key: 'tokenAudiences',
+    description:
+      'Comma-separated audiences a caller token must carry (TokenReview spec.audiences), e.g. argo-oss for a ' +
+      'projected token made for the coordinator. Empty: the API server audience (plain service account tokens).',
+    default: '(the API server audience)',
+    components: ['upload-coordinator', 'artifact-download'],
+    parse: (raw) => (raw === undefined ? [] : raw.split(',').map((a) => a.trim()).filter((a) => a !== '')),
+  }),
+  // --- Upload coordinator
+  defineVariable({
+    name: 'ARGO_OSS_ADMIN_GROUPS',
+    key: 'adminGroups',
+    description: 'Comma-separated Kubernetes groups whose members may upload to any key (not only their workflow prefix).',
+    default: 'system:masters',
+    components: ['upload-coordinator'],
+    parse: (raw) => {
+      const groups = (raw ?? 'system:masters').split(',').map((g) => g.trim()).filter((g) => g !== '');
+      if (groups.includes('system:authenticated') || groups.includes('system:serviceaccounts')) {
+        throw new ConfigValueError('must not include a group every caller (or every service account) belongs to');
+      }
+      return groups;
+    },
+  }),
+  defineVariable({
+    name: 'ARGO_OSS_ARTIFACT_ROOT',
+    key: 'artifactRoot',
+    description: "Key prefix all uploads must stay under, ending in '/' (e.g. artifacts/). Empty: the whole bucket except .argo-oss/.",
+    default: '(empty: the whole bucket)',
+    components: ['upload-coordinator', 'artifact-download', 'artifact-gc'],
+    parse: (raw) => {
+      if (raw === undefined) return '';
+      if (!raw.endsWith('/')) throw new ConfigValueError(`${JSON.stringify(raw)} must end with '/'`);
+      if (raw.startsWith('/') || raw.includes('//') || raw.split('/').some((s) => s === '.' || s === '..')) {
+        throw new ConfigValueError(`${JSON.stringify(raw)} must be a relative key prefix without empty, '.' or '..' segments`);
+      }
+      if (raw.startsWith('.argo-oss/')) throw new ConfigValueError('must not be inside the reserved prefix .argo-oss/');
+      return raw;
+    },
+  }),
+  defineVariable({
+    name: 'ARGO_OSS_WORKFLOW_KEY_PREFIX',
+    key: 'workflowKeyPrefix',
+    description:
+      "Key prefix (after ARGO_OSS_ARTIFACT_ROOT) a workflow's pods may write, with {{workflow.name}} and " +
+      "{{workflow.namespace}}; must contain {{workflow.name}} and end in '/'. Argo's default keyFormat " +
+      '{{workflow.name}}/{{pod.name}} falls under the default.',
+    default: '{{workflow.name}}/',
+    components: ['upload-coordinator'],
+    parse: (raw) => {
+      const t = raw ?? '{{workflow.name}}/';
+      if (!t.endsWith('/')) throw new ConfigValueError(`${JSON.stringify(t)} must end with '/'`);
+      if (!t.includes('{{workflow.name}}')) throw new ConfigValueError(`${JSON.stringify(t)} must contain {{workflow.name}}`);
+      const unknown = [...t.matchAll(/\{\{\s*([^}]*?)\s*\}\}/g)].map((m) => m[1]).filter((n) => n !== 'workflow.name' && n !== 'workflow.namespace');
+      if (unknown.length > 0) throw new ConfigValueError(`unknown placeholder(s) ${unknown.map((u) => `{{${u}}}`).join(', ')}`);
+      // Two placeholders in one segment could make two workflows' prefixes equal ("ab"+"c" = "a"+"bc").
+      for (const seg of t.split('/')) {
+        if ((seg.match(/\{\{/g) ?? []).length > 1) throw new ConfigValueError(`at most one placeholder per path segment (${JSON.stringify(seg)})`);
+      }
+      if (t.startsWith('/') || t.split('/').slice(0, -1).some((s) => s === '' || s === '.' || s === '..')) {
+        throw new ConfigValueError(`${JSON.stringify(t)} must be relative, without empty, '.' or '..' segments`);
+      }
+      return t;
+    },
+  }),
+  defineVariable({
+    name: 'ARGO_OSS_PART_URL_TTL',
+    key: 'partUrlTtlSeconds',
+    description:
+      'Lifetime in seconds of the presigned part URLs the coordinator hands out (1..604800). Clients re-sign on ' +
+      'expiry; with STS credentials a URL also dies with the token.',
+    default: '900',
+    components: ['upload-coordinator'],
+    parse: (raw) => {
+      const n = Number(raw ?? '900');
+      if (!Number.isInteger(n) || n < 1 || n > 604800) throw new ConfigValueError(`${JSON.stringify(raw)} must be an integer in 1..604800 (7 days)`);
+      return n;
+    },
+  }),
+  defineVariable({
+    name: 'ARGO_OSS_AUTH_CACHE_SECONDS',
+    key: 'authCacheSeconds',
+    description:
+      'How long a successful token check (TokenReview + pod lookup) is reused within one instance, sparing the ' +
+      'API server a review per sign batch. 0 disables the cache.',
+    default: '30',
+    components: ['upload-coordinator', 'artifact-download'],
+    parse: (raw) => {
+      const n = Number(raw ?? '30');
+      if (!Number.isInteger(n) || n < 0 || n > 3600) throw new ConfigValueError(`${JSON.stringify(raw)} must be an integer in 0..3600`);
+      return n;
+    },
+  }),
 ] as const;
 
 type AnyVariable = ConfigVariable<string, unknown>;
@@ -355,6 +506,13 @@ export const CONFIG_CHECKS: readonly ConfigCheck<Config>[] = [
     'ALIBABA_CLOUD_SECURITY_TOKEN',
     'alibabaCloudSecurityToken',
   ]),
+  // The server + token way of reaching the cluster needs both halves.
+  (c) =>
+    c.kubeServer !== undefined && c.kubeToken === undefined
+      ? [{ variable: 'ARGO_OSS_KUBE_TOKEN', message: 'is not set but ARGO_OSS_KUBE_SERVER is' }]
+      : c.kubeServer === undefined && (c.kubeToken !== undefined || c.kubeCaBase64 !== undefined)
+        ? [{ variable: 'ARGO_OSS_KUBE_SERVER', message: 'is not set but ARGO_OSS_KUBE_TOKEN/ARGO_OSS_KUBE_CA_BASE64 is' }]
+        : [],
   // A bucket-qualified endpoint would be prefixed again by the SDK (bucket.bucket.oss-...).
   (c) =>
     c.ossBucket && c.ossEndpoint && new URL(c.ossEndpoint).hostname.startsWith(`${c.ossBucket}.`)

@@ -66,7 +66,10 @@ export interface SignedPart {
   partNumber: number;
   method: 'PUT';
   url: string;
-  /** Send exactly these headers (plus Content-Length), nothing else that is signed (no Content-Type). */
+  /**
+   * Send exactly these headers (plus Content-Length), nothing else that is signed (no Content-Type).
+   * For an upload of known size they include the part's Content-Length, bound into the signature.
+   */
   headers: Record<string, string>;
   expiresAt: string;
 }
@@ -87,6 +90,8 @@ export interface UploadedPart {
 
 /** GET /uploads/{uploadId}?key=… */
 export interface UploadStateResponse extends UploadPlan {
+  /** 'completed' / 'failed' uploads list no parts (OSS no longer has them). */
+  state?: 'uploading' | 'completed' | 'failed';
   parts: UploadedPart[];
 }
 

@@ -1,0 +1,75 @@
+// FC 3.0 HTTP trigger adapter: the event (a Buffer of JSON) -> HttpRequest; HttpResponse -> the
+// `{ statusCode, headers, body, isBase64Encoded }` object FC turns into the HTTP response.
+import { errorResponse, HttpError } from './errors';
+import { payloadTooLarge } from './body';
+import { MAX_JSON_BODY_BYTES, type HttpHandler, type HttpRequest, type HttpResponse } from './types';
+
+/** The fields of an FC 3.0 HTTP trigger event we read. */
+export interface FcHttpEvent {
+  version?: string;
+  /** URL-encoded path. */
+  rawPath?: string;
+  headers?: Record<string, string>;
+  /** Multi-value parameters arrive comma-joined. */
+  queryParameters?: Record<string, string>;
+  body?: string;
+  isBase64Encoded?: boolean;
+  requestContext?: { http?: { method?: string; path?: string }; requestId?: string };
+}
+
+export interface FcHttpResult {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+  isBase64Encoded: boolean;
+}
+
+// FC forbids setting these on a response.
+const RESERVED = new Set(['connection', 'content-length', 'date', 'keep-alive', 'server', 'upgrade']);
+
+/** Parses the trigger event; throws HttpError 400 if it is not one. */
+export function fcEventToRequest(event: unknown, maxBodyBytes = MAX_JSON_BODY_BYTES): HttpRequest {
+  let e: FcHttpEvent;
+  try {
+    const raw = Buffer.isBuffer(event) ? event.toString('utf8') : typeof event === 'string' ? event : undefined;
+    e = (raw !== undefined ? JSON.parse(raw) : event) as FcHttpEvent;
+  } catch {
+    throw new HttpError(400, 'InvalidEvent', 'the invocation payload is not an HTTP trigger event (JSON)');
+  }
+  const method = e?.requestContext?.http?.method;
+  if (typeof e !== 'object' || e === null || typeof method !== 'string') {
+    throw new HttpError(400, 'InvalidEvent', 'the invocation payload is not an HTTP trigger event (no requestContext.http.method)');
+  }
+  // rawPath keeps the encoding (so an encoded '/' stays inside its segment); http.path is decoded.
+  const path = typeof e.rawPath === 'string' ? e.rawPath : encodeURI(e.requestContext?.http?.path ?? '/');
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(e.headers ?? {})) headers[k.toLowerCase()] = String(v);
+  const query = new URLSearchParams();
+  for (const [k, v] of Object.entries(e.queryParameters ?? {})) query.append(k, String(v));
+  let body: Buffer | undefined;
+  if (typeof e.body === 'string' && e.body !== '') body = Buffer.from(e.body, e.isBase64Encoded ? 'base64' : 'utf8');
+  if (body && body.length > maxBodyBytes) throw payloadTooLarge(maxBodyBytes);
+  return { method, path, query, headers, body };
+}
+
+export function responseToFc(r: HttpResponse): FcHttpResult {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(r.headers)) if (!RESERVED.has(k.toLowerCase()) && !k.toLowerCase().startsWith('x-fc-')) headers[k] = v;
+  const type = (r.headers['content-type'] ?? '').toLowerCase();
+  const text = type.startsWith('application/json') || type.startsWith('text/');
+  return { statusCode: r.status, headers, body: r.body.toString(text ? 'utf8' : 'base64'), isBase64Encoded: !text && r.body.length > 0 };
+}
+
+/** Wraps a handler for an FC 3.0 HTTP trigger: `(event) => result`. */
+export function toFcHandler(handler: HttpHandler, options: { maxBodyBytes?: number } = {}): (event: unknown) => Promise<FcHttpResult> {
+  return async (event) => {
+    let req: HttpRequest;
+    try {
+      req = fcEventToRequest(event, options.maxBodyBytes);
+    } catch (err) {
+      if (err instanceof HttpError) return responseToFc(errorResponse(err));
+      throw err;
+    }
+    return responseToFc(await handler(req));
+  };
+}

@@ -1,0 +1,79 @@
+// Wires config → OSS client + cluster client + coordinator + routes. Shared by the FC function, the
+// local stack and the tests; builds clients only (no I/O besides reading a KUBECONFIG file).
+import type { Config } from '../config';
+import type { HttpHandler } from '../http/types';
+import { KubeClient, kubeConfigFromConfig } from '../k8s';
+import { createOssClientFromConfig, type FcContextLike, type OssClient } from '../oss';
+import { Authenticator } from './auth';
+import { uploadRoutes } from './routes';
+import { UploadCoordinator } from './service';
+
+export type CoordinatorConfig = Pick<
+  Config,
+  | 'ossBucket'
+  | 'ossRegion'
+  | 'ossEndpoint'
+  | 'ossPublicEndpoint'
+  | 'ossAddressing'
+  | 'ossAccessKeyId'
+  | 'ossAccessKeySecret'
+  | 'ossSecurityToken'
+  | 'alibabaCloudAccessKeyId'
+  | 'alibabaCloudAccessKeySecret'
+  | 'alibabaCloudSecurityToken'
+  | 'kubeconfigPath'
+  | 'kubeconfigText'
+  | 'kubeServer'
+  | 'kubeToken'
+  | 'kubeCaBase64'
+  | 'tokenAudiences'
+  | 'adminGroups'
+  | 'artifactRoot'
+  | 'workflowKeyPrefix'
+  | 'partUrlTtlSeconds'
+  | 'authCacheSeconds'
+>;
+
+export interface CoordinatorApp {
+  handle: HttpHandler;
+  oss: OssClient;
+  kube: KubeClient;
+  coordinator: UploadCoordinator;
+  auth: Authenticator;
+  close(): void;
+}
+
+export interface CoordinatorAppOptions {
+  /** Use this OSS client (closed by the caller) instead of one from the config. */
+  oss?: OssClient;
+  kube?: KubeClient;
+  fcContext?: FcContextLike | null;
+  log?: (line: string) => void;
+}
+
+export function createCoordinatorApp(config: CoordinatorConfig, options: CoordinatorAppOptions = {}): CoordinatorApp {
+  const oss = options.oss ?? createOssClientFromConfig(config, { fcContext: options.fcContext ?? null });
+  const kube = options.kube ?? new KubeClient(kubeConfigFromConfig(config).kubeConfig);
+  const auth = new Authenticator(kube, {
+    adminGroups: config.adminGroups,
+    tokenAudiences: config.tokenAudiences,
+    workflowKeyPrefix: config.workflowKeyPrefix,
+    artifactRoot: config.artifactRoot,
+    cacheSeconds: config.authCacheSeconds,
+  });
+  const coordinator = new UploadCoordinator(oss, { artifactRoot: config.artifactRoot, partUrlTtlSeconds: config.partUrlTtlSeconds });
+  const log = options.log ?? ((line: string) => console.error(line));
+  const router = uploadRoutes(coordinator, auth, {
+    onError: (err, req) => log(`upload-coordinator: ${req.method} ${req.path}: ${(err as Error)?.stack ?? String(err)}`),
+  });
+  return {
+    handle: router.handle,
+    oss,
+    kube,
+    coordinator,
+    auth,
+    close: () => {
+      if (!options.oss) oss.close();
+    },
+  };
+}

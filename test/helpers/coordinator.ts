@@ -1,0 +1,161 @@
+// A running upload coordinator for integration tests: the local OSS server + the local Kubernetes API
+// + the coordinator mounted at /uploads on a gateway, each on an ephemeral loopback port.
+//
+//   const c = await startTestCoordinator();          // options: { env?, oss?: OssServerOptions }
+//   c.url                      gateway origin: the API is at `${c.url}/uploads…` (= --coordinator URL)
+//   c.adminToken               bearer token of an admin (group system:masters): may write any key
+//   await c.podToken('wf-a')   bearer token of a new pod of workflow wf-a (namespace argo): may write wf-a/…
+//                              options { namespace?, podName?, tokenPodUid? (≠ the pod's uid → 403) }
+//   await c.api('POST', '/uploads', { token, body })  → { status, body }  (JSON in, JSON out)
+//   c.oss                      OssClient on the bucket with the server's credentials (verify objects)
+//   await c.listUploads()      in-progress multipart uploads of the bucket (for "nothing written")
+//   c.ossServer.admin(...)     fault injection etc. (test/helpers/oss-server.ts); c.kube: TestKubeApi
+//   c.env                      the environment pointing a client at this stack (OSS_*, KUBECONFIG,
+//                              ARGO_OSS_TOKEN = adminToken, ARGO_OSS_COORDINATOR = url)
+//   await c.close()
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Env } from '../../shared/config';
+import { createOssClient, iterateMultipartUploads, type MultipartUploadSummary, type OssClient } from '../../shared/oss';
+import { WORKFLOW_LABEL } from '../../shared/upload/auth';
+import type { CoordinatorApp } from '../../shared/upload/app';
+import { startGateway, type RunningGateway } from '../../local/gateway';
+import type { OssServerOptions } from '../../local/oss-server';
+import { uploadCoordinatorMount } from '../../local/stack';
+import { LOCAL_DEFAULT_REGION } from '../../local/defaults';
+import { startTestKubeApi, type TestKubeApi, type TokenSpec } from './kube-api';
+import { startTestOssServer, type TestOssServer } from './oss-server';
+
+export interface TestCoordinatorOptions {
+  /** Coordinator settings, e.g. { ARGO_OSS_PART_URL_TTL: '2', ARGO_OSS_ARTIFACT_ROOT: 'art/' }. */
+  env?: Env;
+  /** Options of the OSS server (faults, …). */
+  oss?: Partial<OssServerOptions>;
+}
+
+export interface PodTokenOptions {
+  namespace?: string;
+  podName?: string;
+  /** The uid the token claims; default the pod's own. */
+  tokenPodUid?: string;
+}
+
+export interface ApiResult<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export interface TestCoordinator {
+  url: string;
+  adminToken: string;
+  podToken(workflow: string, options?: PodTokenOptions): Promise<string>;
+  api<T = any>(method: string, path: string, options?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<ApiResult<T>>;
+  oss: OssClient;
+  listUploads(): Promise<MultipartUploadSummary[]>;
+  ossServer: TestOssServer;
+  kube: TestKubeApi;
+  app: CoordinatorApp;
+  env: Record<string, string>;
+  close(): Promise<void>;
+}
+
+export async function startTestCoordinator(options: TestCoordinatorOptions = {}): Promise<TestCoordinator> {
+  const ossServer = await startTestOssServer(options.oss ?? {});
+  const kube = await startTestKubeApi();
+  const ossEndpoint = `http://localhost:${ossServer.server.port}`;
+  const region = LOCAL_DEFAULT_REGION;
+  const { mount, app } = await uploadCoordinatorMount({
+    ossEndpoint,
+    credential: ossServer.credentials,
+    region,
+    bucket: ossServer.bucket,
+    kubeconfigPath: kube.api.kubeconfigPath,
+    env: options.env ?? {},
+    log: () => undefined,
+  });
+  let gateway: RunningGateway;
+  try {
+    gateway = await startGateway({ port: 0, mounts: [mount] });
+  } catch (err) {
+    app.close();
+    await Promise.allSettled([kube.close(), ossServer.close()]);
+    throw err;
+  }
+  const oss = createOssClient({ bucket: ossServer.bucket, region, endpoint: ossEndpoint, credentials: ossServer.credentials });
+
+  const tokens: TokenSpec[] = [];
+  let writing: Promise<void> = Promise.resolve();
+  const podToken = async (workflow: string, o: PodTokenOptions = {}): Promise<string> => {
+    const namespace = o.namespace ?? 'argo';
+    const podName = o.podName ?? `${workflow}-${randomBytes(4).toString('hex')}`;
+    const uid = randomUUID();
+    const token = `pod-${randomBytes(12).toString('hex')}`;
+    await kube.writePod({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: podName, namespace, uid, labels: { [WORKFLOW_LABEL]: workflow } },
+      spec: { serviceAccountName: 'default', containers: [{ name: 'main', image: 'argo-oss' }] },
+      status: { phase: 'Running' },
+    });
+    tokens.push({ token, serviceAccount: { namespace, name: 'default' }, pod: { name: podName, uid: o.tokenPodUid ?? uid } });
+    // Serialised: each write replaces tokens.yaml with every token so far.
+    writing = writing.then(() => kube.writeTokens([...tokens]));
+    await writing;
+    return token;
+  };
+
+  const api = async <T>(method: string, path: string, o: { token?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<ApiResult<T>> => {
+    const headers: Record<string, string> = { ...o.headers };
+    if (o.token !== undefined) headers.authorization = `Bearer ${o.token}`;
+    if (o.body !== undefined && headers['content-type'] === undefined) headers['content-type'] = 'application/json';
+    const res = await fetch(`${gateway.url}${path}`, {
+      method,
+      headers,
+      body: o.body === undefined ? undefined : typeof o.body === 'string' || Buffer.isBuffer(o.body) ? (o.body as string) : JSON.stringify(o.body),
+    });
+    const text = await res.text();
+    let body: unknown = undefined;
+    if (text) {
+      try {
+        body = JSON.parse(text);
+      } catch {
+        body = text;
+      }
+    }
+    return { status: res.status, body: body as T, headers: res.headers };
+  };
+
+  const listUploads = async () => {
+    const all: MultipartUploadSummary[] = [];
+    for await (const page of iterateMultipartUploads(oss)) all.push(...page.uploads);
+    return all;
+  };
+
+  return {
+    url: gateway.url,
+    adminToken: kube.api.adminToken,
+    podToken,
+    api,
+    oss,
+    listUploads,
+    ossServer,
+    kube,
+    app,
+    env: {
+      OSS_ENDPOINT: ossEndpoint,
+      OSS_REGION: region,
+      OSS_BUCKET: ossServer.bucket,
+      OSS_ACCESS_KEY_ID: ossServer.credentials.accessKeyId,
+      OSS_ACCESS_KEY_SECRET: ossServer.credentials.accessKeySecret,
+      KUBECONFIG: kube.api.kubeconfigPath,
+      ARGO_OSS_TOKEN: kube.api.adminToken,
+      ARGO_OSS_COORDINATOR: gateway.url,
+    },
+    async close() {
+      oss.close();
+      await gateway.close();
+      app.close();
+      await Promise.allSettled([kube.close(), ossServer.close()]);
+    },
+  };
+}
