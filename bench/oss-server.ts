@@ -12,8 +12,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import OSS from 'ali-oss';
@@ -130,10 +128,17 @@ async function bareServer(bytes: number): Promise<{ url: string; close(): Promis
       return;
     }
     res.setHeader('content-length', bytes);
-    const chunks = (function* () {
-      for (let sent = 0; sent < bytes; sent += MiB) yield pool.subarray((sent % (16 * MiB)), (sent % (16 * MiB)) + Math.min(MiB, bytes - sent));
-    })();
-    pipeline(Readable.from(chunks, { objectMode: false }), res).catch(() => res.destroy());
+    let sent = 0;
+    const pump = () => {
+      while (sent < bytes) {
+        const n = Math.min(MiB, bytes - sent);
+        const off = sent % (16 * MiB);
+        sent += n;
+        if (!res.write(pool.subarray(off, off + n))) return void res.once('drain', pump);
+      }
+      res.end();
+    };
+    pump();
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;

@@ -121,6 +121,23 @@ describe.each([false, true])('multipart (authorizationV4=%s)', (v4) => {
     expect((await client.get(key)).content.equals(Buffer.concat(data))).toBe(true);
   });
 
+  it('builds parts from existing objects with UploadPartCopy', async () => {
+    const src = randomBytes(3 * MIN);
+    await client.put(p('mp/copy-src.bin'), src);
+    const key = p('mp/copied.bin');
+    const { uploadId } = await client.initMultipartUpload(key);
+    const sourceData = { sourceKey: p('mp/copy-src.bin'), sourceBucketName: t.bucket };
+    const a = await client.uploadPartCopy(key, uploadId, 1, `0-${MIN * 2 - 1}`, sourceData);
+    const b = await client.uploadPartCopy(key, uploadId, 2, `${MIN * 2}-${MIN * 3 - 1}`, sourceData);
+    expect(a.etag).toBe(`"${md5hex(src.subarray(0, MIN * 2))}"`);
+    const c = await client.completeMultipartUpload(key, uploadId, [
+      { number: 1, etag: a.etag },
+      { number: 2, etag: b.etag },
+    ]);
+    expect(c.res.headers['x-oss-hash-crc64ecma']).toBe(crc64(src).toString());
+    expect((await client.get(key)).content.equals(src)).toBe(true);
+  });
+
   it('rejects bad part numbers and wrong part digests', async () => {
     const key = p('mp/bad-part.bin');
     const { uploadId } = await client.initMultipartUpload(key);

@@ -1,7 +1,7 @@
 // Local OSS server, single-object operations, through the real ali-oss client over HTTP in both
 // V1 and V4 signing modes: put/get/range/head/conditions, metadata, tagging, digests, errors,
 // batch delete and listing.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import OSS from 'ali-oss';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { crc64 } from '../shared/crc64';
@@ -58,6 +58,17 @@ describe.each([false, true])('objects (authorizationV4=%s)', (v4) => {
     expect(h['accept-ranges']).toBe('bytes');
     expect(new Date(h['last-modified']).getTime()).toBeGreaterThan(Date.now() - 60_000);
     expect(h['content-type']).toBe('text/plain'); // ali-oss derives it from the extension
+  });
+
+  it('hashes large bodies (MD5 on a worker thread) and still checks Content-MD5', async () => {
+    const body = randomBytes(6 * 1024 * 1024 + 123);
+    const put = await client.put(p('large.bin'), body, { headers: { 'Content-MD5': md5b64(body) } });
+    expect(put.res.headers.etag).toBe(`"${md5hex(body)}"`);
+    expect(put.res.headers['x-oss-hash-crc64ecma']).toBe(crc64(body).toString());
+    expect((await client.get(p('large.bin'))).content.equals(body)).toBe(true);
+    const wrong = await failure(client.put(p('large-bad.bin'), body, { headers: { 'Content-MD5': md5b64('nope') } }));
+    expect(wrong.code).toBe('InvalidDigest');
+    expect((await failure(client.head(p('large-bad.bin')))).status).toBe(404);
   });
 
   it('serves ranges per OSS rules (legacy and standard behaviour)', async () => {
@@ -198,6 +209,23 @@ describe.each([false, true])('objects (authorizationV4=%s)', (v4) => {
     expect((await putTags([['bad#key', 'v']]))[0]).toBe(400);
     expect((await client.getObjectTagging(p('tags.bin'))).tag).toEqual({ ok: 'yes' });
     const missing = await failure(client.getObjectTagging(p('no-tags.bin')));
+    expect(missing.code).toBe('NoSuchKey');
+  });
+
+  it('copies objects (metadata COPY and REPLACE) without the source changing', async () => {
+    const body = Buffer.from('copy me');
+    await client.put(p('copy/src.txt'), body, { meta: { origin: 'src' } });
+    const c1 = await client.copy(p('copy/dst1.txt'), p('copy/src.txt'));
+    expect(c1.res.status).toBe(200);
+    expect(c1.data.etag).toBe(`"${md5hex(body)}"`);
+    const h1 = await client.head(p('copy/dst1.txt'));
+    expect(h1.meta).toEqual({ origin: 'src' });
+    expect(h1.res.headers['x-oss-hash-crc64ecma']).toBe(crc64(body).toString());
+    await client.copy(p('copy/dst2.txt'), p('copy/src.txt'), { meta: { origin: 'replaced' } });
+    expect((await client.head(p('copy/dst2.txt'))).meta).toEqual({ origin: 'replaced' });
+    await client.delete(p('copy/src.txt'));
+    expect((await client.get(p('copy/dst1.txt'))).content.equals(body)).toBe(true);
+    const missing = await failure(client.copy(p('copy/dst3.txt'), p('copy/nope.txt')));
     expect(missing.code).toBe('NoSuchKey');
   });
 

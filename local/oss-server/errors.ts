@@ -29,6 +29,7 @@ const EC: Record<string, string> = {
   NotImplemented: '0016-00000101',
   PreconditionFailed: '0026-00000004',
   ServiceUnavailable: '0000-00000503',
+  SignatureDoesNotMatch: '0002-00000040',
   SlowDown: '0000-00000429',
   TooManyBuckets: '0015-00000003',
 };

@@ -4,8 +4,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { LOCAL_DEFAULT_CREDENTIALS, LOCAL_DEFAULT_REGION } from '../defaults';
 import type { Credential } from './auth';
+import { OssError, errorXml } from './errors';
 import { FaultRegistry, validateFaultSpec } from './faults';
 import { createHandler } from './handler';
+import { newRequestId } from './ids';
 import { Store } from './store';
 
 export type { Credential } from './auth';
@@ -82,6 +84,19 @@ export async function startOssServer(opts: OssServerOptions): Promise<RunningOss
     },
     handler,
   );
+  // Unparseable requests never reach the handler; answer them in the OSS shape anyway.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    if (!socket.writable || err.code === 'ECONNRESET') {
+      socket.destroy();
+      return;
+    }
+    const requestId = newRequestId();
+    const body = errorXml(new OssError('InvalidRequest', `Malformed HTTP request (${err.code ?? 'parse error'}).`, {}, 400), requestId, 'localhost');
+    socket.end(
+      `HTTP/1.1 400 Bad Request\r\nx-oss-request-id: ${requestId}\r\nServer: AliyunOSS\r\nDate: ${new Date().toUTCString()}\r\n` +
+        `Content-Type: application/xml\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  });
   const sockets = new Set<Socket>();
   server.on('connection', (s: Socket) => {
     sockets.add(s);

@@ -1,7 +1,7 @@
 // MD5 of large uploads on worker threads. MD5 (node:crypto, ~450 MB/s per core) is the most
 // expensive per-byte step of an upload; running it beside the main thread, which keeps the
 // CRC-64, the socket and the file writes, lets one upload use two cores and several uploads
-// spread over the pool. Batches of >= 1 MiB are transferred (not copied) to the worker, and at
+// spread over the pool. 1 MiB batches are transferred (not copied) to the worker and back, and at
 // most MAX_IN_FLIGHT bytes per upload wait there, so memory per connection stays bounded.
 import { createHash, type Hash } from 'node:crypto';
 import { cpus } from 'node:os';
@@ -19,8 +19,8 @@ parentPort.on('message', (m) => {
   if (m.t === 'u') {
     let h = hashes.get(m.id);
     if (!h) hashes.set(m.id, (h = createHash('md5')));
-    h.update(new Uint8Array(m.buf));
-    parentPort.postMessage({ t: 'a', id: m.id, n: m.buf.byteLength });
+    h.update(new Uint8Array(m.buf, 0, m.n));
+    parentPort.postMessage({ t: 'a', id: m.id, n: m.n, buf: m.buf }, [m.buf]); // buffer goes back for reuse
   } else if (m.t === 'd') {
     const h = hashes.get(m.id) || createHash('md5');
     hashes.delete(m.id);
@@ -45,7 +45,8 @@ class Md5Worker {
   constructor() {
     this.worker = new Worker(WORKER_SOURCE, { eval: true });
     this.worker.unref(); // never keeps a process (or a test run) alive
-    this.worker.on('message', (m: { t: string; id: number; n?: number; d?: string }) => {
+    this.worker.on('message', (m: { t: string; id: number; n?: number; d?: string; buf?: ArrayBuffer }) => {
+      if (m.buf && m.buf.byteLength === BATCH && spare.length < MAX_SPARE) spare.push(m.buf);
       const p = this.streams.get(m.id);
       if (!p) return;
       if (m.t === 'a') p.onAck(m.n!);
@@ -69,6 +70,9 @@ class Md5Worker {
 }
 
 const workers: Md5Worker[] = [];
+/** Batch buffers returned by the workers, reused instead of allocating 1 MiB per batch. */
+const spare: ArrayBuffer[] = [];
+const MAX_SPARE = 32;
 let nextId = 1;
 
 function pickWorker(): Md5Worker {
@@ -108,7 +112,7 @@ class InlineMd5 implements Md5Sink {
 class OffloadedMd5 implements Md5Sink {
   private readonly id = nextId++;
   private readonly worker = pickWorker();
-  private batch: Buffer[] = [];
+  private batch: Buffer | undefined;
   private batchBytes = 0;
   private inFlight = 0;
   private waiter: (() => void) | undefined;
@@ -138,23 +142,25 @@ class OffloadedMd5 implements Md5Sink {
   }
 
   private flush(): void {
-    if (this.batchBytes === 0) return;
-    // A fresh, exactly-sized ArrayBuffer can be transferred without copying it again.
-    const buf = Buffer.allocUnsafeSlow(this.batchBytes);
-    let off = 0;
-    for (const c of this.batch) off += c.copy(buf, off);
-    this.batch = [];
+    if (!this.batch || this.batchBytes === 0) return;
+    const ab = this.batch.buffer as ArrayBuffer;
+    this.worker.post({ t: 'u', id: this.id, buf: ab, n: this.batchBytes }, [ab]);
     this.inFlight += this.batchBytes;
+    this.batch = undefined;
     this.batchBytes = 0;
-    const ab = buf.buffer as ArrayBuffer;
-    this.worker.post({ t: 'u', id: this.id, buf: ab }, [ab]);
   }
 
   update(chunk: Buffer): Promise<void> | undefined {
     if (this.failure) throw this.failure;
-    this.batch.push(chunk);
-    this.batchBytes += chunk.length;
-    if (this.batchBytes >= BATCH) this.flush();
+    // Copy into fixed 1 MiB batch buffers (each its own ArrayBuffer, so it can be transferred).
+    let off = 0;
+    while (off < chunk.length) {
+      this.batch ??= Buffer.from(spare.pop() ?? new ArrayBuffer(BATCH));
+      const n = chunk.copy(this.batch, this.batchBytes, off);
+      off += n;
+      this.batchBytes += n;
+      if (this.batchBytes === BATCH) this.flush();
+    }
     if (this.inFlight <= MAX_IN_FLIGHT) return undefined;
     return new Promise<void>((resolve) => (this.waiter = resolve));
   }
@@ -170,7 +176,7 @@ class OffloadedMd5 implements Md5Sink {
   }
 
   discard(): void {
-    this.batch = [];
+    this.batch = undefined;
     if (this.worker.streams.delete(this.id) && !this.worker.dead) this.worker.post({ t: 'x', id: this.id });
   }
 }

@@ -1,6 +1,6 @@
 // Streams byte ranges of segment files to a response. Two reusable 1 MiB buffers alternate:
 // the next read runs while the previous chunk is being written, with no per-chunk allocation
-// (a stream pipeline allocates a fresh buffer per read). Memory per download: 2 MiB.
+// (a stream pipeline allocates a fresh buffer per read). Memory per download: at most 2 MiB.
 import { open } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 
@@ -31,7 +31,9 @@ function write(out: Writable, data: Buffer): Promise<void> {
 
 /** Writes the ranges in order to `out` (does not end it). Rejects if the client goes away. */
 export async function sendRanges(out: Writable, ranges: FileRange[]): Promise<void> {
-  const buffers = [Buffer.allocUnsafeSlow(CHUNK), Buffer.allocUnsafeSlow(CHUNK)];
+  const total = ranges.reduce((n, r) => n + (r.end - r.start + 1), 0);
+  const size = Math.max(1, Math.min(CHUNK, total)); // small objects get small buffers
+  const buffers = [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)];
   let turn = 0;
   let writing: Promise<void> = Promise.resolve();
   for (const r of ranges) {
@@ -41,8 +43,9 @@ export async function sendRanges(out: Writable, ranges: FileRange[]): Promise<vo
       while (pos <= r.end) {
         const buf = buffers[turn];
         turn ^= 1;
-        const want = Math.min(CHUNK, r.end - pos + 1);
-        // `buf` was last handed to the write two turns ago; that write must be done first.
+        const want = Math.min(size, r.end - pos + 1);
+        // Read into `buf` while the previous chunk (the other buffer) is written. `buf`'s own
+        // write, two turns back, finished before that one was issued.
         const [{ bytesRead }] = await Promise.all([fh.read(buf, 0, want, pos), writing]);
         if (bytesRead === 0) throw new Error(`segment ${r.path} is shorter than recorded`);
         pos += bytesRead;
