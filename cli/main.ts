@@ -1,8 +1,9 @@
 import { UsageError, type Command } from './command';
 import { ossServerCommand } from './commands/oss-server';
 import { localCommand } from './commands/local';
+import { uploadCommand } from './commands/upload';
 
-const COMMANDS: Command[] = [localCommand, ossServerCommand];
+const COMMANDS: Command[] = [localCommand, ossServerCommand, uploadCommand];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
