@@ -54,6 +54,11 @@ describe('argo-oss local', () => {
     await putObject(oss, 'hello/world.txt', 'hello from the local stack');
     const { body } = await getObject(oss, 'hello/world.txt');
     expect(body.toString('utf8')).toBe('hello from the local stack');
+    // Large enough for the server to hash MD5 on a worker thread: that must not keep the process
+    // alive after Ctrl-C (checked below).
+    const big = Buffer.alloc(8 << 20, 7);
+    await putObject(oss, 'hello/big.bin', big);
+    expect((await getObject(oss, 'hello/big.bin')).body.equals(big)).toBe(true);
   });
 
   it('serves Workflows from the cluster directory to @kubernetes/client-node', async () => {

@@ -44,7 +44,6 @@ class Md5Worker {
 
   constructor() {
     this.worker = new Worker(WORKER_SOURCE, { eval: true });
-    this.worker.unref(); // never keeps a process (or a test run) alive
     this.worker.on('message', (m: { t: string; id: number; n?: number; d?: string; buf?: ArrayBuffer }) => {
       if (m.buf && m.buf.byteLength === BATCH && spare.length < MAX_SPARE) spare.push(m.buf);
       const p = this.streams.get(m.id);
@@ -62,6 +61,9 @@ class Md5Worker {
     };
     this.worker.on('error', fail);
     this.worker.on('exit', (code) => fail(new Error(`MD5 worker exited (${code})`)));
+    // After the listeners: adding a 'message' listener re-refs the worker's port, and a referenced
+    // worker keeps the process alive after the servers close (Ctrl-C would not exit).
+    this.worker.unref();
   }
 
   post(msg: object, transfer?: ArrayBuffer[]): void {
