@@ -468,6 +468,29 @@ export const CONFIG_VARIABLES = [
       return n;
     },
   }),
+  defineVariable({
+    name: 'ARGO_OSS_COORDINATOR',
+    key: 'uploadCoordinatorUrl',
+    description: 'argo-oss upload: URL of the upload coordinator (the --coordinator default).',
+    components: ['cli'],
+    parse: optionalString,
+  }),
+  defineVariable({
+    name: 'ARGO_OSS_TOKEN',
+    key: 'uploadToken',
+    description: 'argo-oss upload: bearer token for the coordinator (the --token default); argo-oss local writes its admin token here.',
+    components: ['cli', 'local'],
+    secret: true,
+    parse: optionalString,
+  }),
+  defineVariable({
+    name: 'ARGO_OSS_TOKEN_FILE',
+    key: 'uploadTokenFile',
+    description: "argo-oss upload: file holding the bearer token, re-read as the kubelet rotates it (the --token-file default).",
+    default: '/var/run/secrets/kubernetes.io/serviceaccount/token when it exists',
+    components: ['cli'],
+    parse: optionalString,
+  }),
 ] as const;
 
 type AnyVariable = ConfigVariable<string, unknown>;
