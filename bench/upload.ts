@@ -313,9 +313,5 @@ export async function run(args: string[]): Promise<void> {
   } finally {
     await c.close();
     await rm(work, { recursive: true, force: true });
-    // The local OSS server's MD5 worker threads stay referenced after close (md5-offload.ts calls
-    // worker.unref() before adding its 'message' listener, which refs the worker again), so the
-    // process would never exit: end it shortly unless it ends by itself first.
-    setTimeout(() => process.exit(), 500).unref();
   }
 }
