@@ -17,7 +17,7 @@
 import { createHash } from 'node:crypto';
 import { deleteObject, getJson, isOssError, putJson, type OssClient } from '../oss';
 import { RESERVED_PREFIX } from './keys';
-import type { WriterShard } from './protocol';
+import type { UploadPlan } from './protocol';
 
 export const MANIFEST_PREFIX = `${RESERVED_PREFIX}uploads/`;
 export const INDEX_PREFIX = `${RESERVED_PREFIX}upload-index/`;
@@ -34,15 +34,9 @@ export interface UploadOwner {
   podUid?: string;
 }
 
-export interface UploadManifest {
+/** The plan as the API returns it (uploadId, key, size, part size and count, writers, fingerprint, createdAt), plus state. */
+export interface UploadManifest extends UploadPlan {
   version: 1;
-  uploadId: string;
-  key: string;
-  size: number | null;
-  partSize: number;
-  partCount: number | null;
-  writers: WriterShard[];
-  fingerprint?: string;
   contentType?: string;
   tags?: Record<string, string>;
   meta?: Record<string, string>;
@@ -50,7 +44,6 @@ export interface UploadManifest {
   /** Key of the index entry that points here (deleted when the upload ends). */
   indexKey: string;
   state: UploadState;
-  createdAt: string;
   /** Last progress: bumped by sign (at most once a minute) and by complete. */
   updatedAt: string;
   /**
