@@ -56,12 +56,18 @@ export async function initiateMultipartUpload(ctx: Ctx): Promise<void> {
   );
 }
 
-export async function uploadPart(ctx: Ctx): Promise<void> {
+/** The part a request writes: bucket, key, part number and an upload that must exist. */
+function partTarget(ctx: Ctx): { bucket: string; key: string; partNumber: number; uploadId: string } {
   const bucket = ctx.route.bucket!;
   const key = ctx.route.key!;
   const partNumber = partNumberParam(ctx);
   const uploadId = uploadIdParam(ctx);
   ctx.store.requireUpload(bucket, key, uploadId);
+  return { bucket, key, partNumber, uploadId };
+}
+
+export async function uploadPart(ctx: Ctx): Promise<void> {
+  const { bucket, key, partNumber, uploadId } = partTarget(ctx);
   const expectedMd5 = parseContentMd5(header(ctx.req, 'content-md5'));
   const length = declaredLength(ctx, ctx.config.maxObjectSize);
   const tmp = ctx.store.tempPath();
@@ -82,11 +88,7 @@ export async function uploadPart(ctx: Ctx): Promise<void> {
 
 /** UploadPartCopy: copies a byte range of an existing object into a part (streamed, hashed). */
 export async function uploadPartCopy(ctx: Ctx): Promise<void> {
-  const bucket = ctx.route.bucket!;
-  const key = ctx.route.key!;
-  const partNumber = partNumberParam(ctx);
-  const uploadId = uploadIdParam(ctx);
-  ctx.store.requireUpload(bucket, key, uploadId);
+  const { bucket, key, partNumber, uploadId } = partTarget(ctx);
   const source = parseCopySource(header(ctx.req, 'x-oss-copy-source')!);
   const src = ctx.store.getObject(source.bucket, source.key);
   if (!src) throw errors.noSuchKey(source.key);
