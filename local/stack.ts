@@ -104,6 +104,8 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     });
     started.push(gateway);
     env.ARGO_OSS_GATEWAY = gateway.url;
+    // So that `argo-oss upload FILE --key K` needs no flags once local.env is sourced.
+    if (opts.uploadCoordinator !== false) env.ARGO_OSS_COORDINATOR = gateway.url;
 
     const envFile = join(dataDir, 'local.env');
     await writeFile(

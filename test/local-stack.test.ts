@@ -48,6 +48,7 @@ describe('argo-oss local', () => {
     expect(out).toContain('admin token stack-admin-token');
     expect(env.ARGO_OSS_TOKEN).toBe('stack-admin-token');
     expect(env.OSS_BUCKET).toBe('team-artifacts');
+    expect(env.ARGO_OSS_COORDINATOR).toBe(env.ARGO_OSS_GATEWAY);
   });
 
   it('serves the configured bucket to the OSS layer with V4 signatures', async () => {
