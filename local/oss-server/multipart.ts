@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { crc64Combine } from '../../shared/crc64';
 import { isCold, md5ToEtag, quoteEtag, uploadAttributes } from './attributes';
-import { parseContentMd5, readSmallBody, receiveToFile } from './body';
+import { parseContentMd5, readSmallBody, receiveToFile, type ReceivedBody } from './body';
 import { header, isoSeconds, sendEmpty, sendXml, urlEncodeKey, type Ctx } from './context';
 import { OssError, errors } from './errors';
 import { newUploadId } from './ids';
@@ -57,7 +57,14 @@ export async function initiateMultipartUpload(ctx: Ctx): Promise<void> {
 }
 
 /** The part a request writes: bucket, key, part number and an upload that must exist. */
-function partTarget(ctx: Ctx): { bucket: string; key: string; partNumber: number; uploadId: string } {
+interface PartTarget {
+  bucket: string;
+  key: string;
+  partNumber: number;
+  uploadId: string;
+}
+
+function partTarget(ctx: Ctx): PartTarget {
   const bucket = ctx.route.bucket!;
   const key = ctx.route.key!;
   const partNumber = partNumberParam(ctx);
@@ -66,19 +73,19 @@ function partTarget(ctx: Ctx): { bucket: string; key: string; partNumber: number
   return { bucket, key, partNumber, uploadId };
 }
 
+/** Commits a part whose bytes were received into `tmp` (by UploadPart or UploadPartCopy). */
+function storePart(ctx: Ctx, t: PartTarget, got: ReceivedBody, tmp: string): Promise<PartRecord> {
+  const record = { partNumber: t.partNumber, etag: md5ToEtag(got.md5), crc64: got.crc64, size: got.size, lastModified: Date.now() };
+  return ctx.store.putPart(t.bucket, t.key, t.uploadId, record, tmp);
+}
+
 export async function uploadPart(ctx: Ctx): Promise<void> {
   const { bucket, key, partNumber, uploadId } = partTarget(ctx);
   const expectedMd5 = parseContentMd5(header(ctx.req, 'content-md5'));
   const length = declaredLength(ctx, ctx.config.maxObjectSize);
   const tmp = ctx.store.tempPath();
   const got = await receiveToFile(ctx.body(), tmp, { maxBytes: ctx.config.maxObjectSize, expectedMd5, expectedLength: length });
-  const part = await ctx.store.putPart(
-    bucket,
-    key,
-    uploadId,
-    { partNumber, etag: md5ToEtag(got.md5), crc64: got.crc64, size: got.size, lastModified: Date.now() },
-    tmp,
-  );
+  const part = await storePart(ctx, { bucket, key, partNumber, uploadId }, got, tmp);
   sendEmpty(ctx, 200, {
     ETag: quoteEtag(part.etag),
     'x-oss-hash-crc64ecma': part.crc64,
@@ -118,13 +125,7 @@ export async function uploadPartCopy(ctx: Ctx): Promise<void> {
   } finally {
     ctx.store.releaseBlob(source.bucket, src.blob);
   }
-  const part = await ctx.store.putPart(
-    bucket,
-    key,
-    uploadId,
-    { partNumber, etag: md5ToEtag(got.md5), crc64: got.crc64, size: got.size, lastModified: Date.now() },
-    tmp,
-  );
+  const part = await storePart(ctx, { bucket, key, partNumber, uploadId }, got, tmp);
   sendXml(ctx, 200, xmlDocument(['CopyPartResult', [['LastModified', isoSeconds(part.lastModified)], ['ETag', quoteEtag(part.etag)]]]), {
     ETag: quoteEtag(part.etag),
   });
