@@ -6,6 +6,7 @@
 // it depends on another variable). The loader itself never needs to change.
 
 import { parseDurationSeconds } from './duration';
+import { checkWorkflowKeyTemplate } from './tenancy';
 
 /** The deployable or runnable parts of the project that read configuration. */
 export const COMPONENTS = ['upload-coordinator', 'artifact-download', 'artifact-gc', 'cli', 'local'] as const;
@@ -448,19 +449,11 @@ export const CONFIG_VARIABLES = [
     default: '{{workflow.name}}/',
     components: ['upload-coordinator'],
     parse: (raw) => {
-      const t = raw ?? '{{workflow.name}}/';
-      if (!t.endsWith('/')) throw new ConfigValueError(`${JSON.stringify(t)} must end with '/'`);
-      if (!t.includes('{{workflow.name}}')) throw new ConfigValueError(`${JSON.stringify(t)} must contain {{workflow.name}}`);
-      const unknown = [...t.matchAll(/\{\{\s*([^}]*?)\s*\}\}/g)].map((m) => m[1]).filter((n) => n !== 'workflow.name' && n !== 'workflow.namespace');
-      if (unknown.length > 0) throw new ConfigValueError(`unknown placeholder(s) ${unknown.map((u) => `{{${u}}}`).join(', ')}`);
-      // Two placeholders in one segment could make two workflows' prefixes equal ("ab"+"c" = "a"+"bc").
-      for (const seg of t.split('/')) {
-        if ((seg.match(/\{\{/g) ?? []).length > 1) throw new ConfigValueError(`at most one placeholder per path segment (${JSON.stringify(seg)})`);
+      try {
+        return checkWorkflowKeyTemplate(raw ?? '{{workflow.name}}/', true);
+      } catch (err) {
+        throw new ConfigValueError((err as Error).message);
       }
-      if (t.startsWith('/') || t.split('/').slice(0, -1).some((s) => s === '' || s === '.' || s === '..')) {
-        throw new ConfigValueError(`${JSON.stringify(t)} must be relative, without empty, '.' or '..' segments`);
-      }
-      return t;
     },
   }),
   defineVariable({

@@ -23,7 +23,7 @@ import { childKey, resolveArtifact } from '../shared/download/resolve';
 import { BUILT_IN_DEFAULTS, KUBE_EVENTER_SOURCE, WORKFLOW_EVENT_TYPE, parseGcPayload, planWorkflow, targetPrefix, type ArtifactDecision, type GcDefaults, type PlanOptions } from '../shared/gc';
 import { planUpload } from '../shared/upload/plan';
 import type { StartUploadRequest } from '../shared/upload/protocol';
-import { validateArtifactKey, workflowKeyPrefix } from '../shared/upload/keys';
+import { validateArtifactKey, workflowKeyPrefix } from '../shared/tenancy';
 
 const ROOT = join(import.meta.dirname, '..');
 const EXAMPLES = join(ROOT, 'examples');

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { HttpError } from '../shared/http/errors';
 import { crc64 } from '../shared/crc64';
-import { validateArtifactKey, workflowKeyPrefix } from '../shared/upload/keys';
+import { validateArtifactKey, workflowKeyPrefix } from '../shared/tenancy';
 import { indexKeyFor } from '../shared/upload/manifest';
 import {
   assignWriters,

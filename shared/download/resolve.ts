@@ -3,7 +3,7 @@
 // (inside the artifact root, outside the bookkeeping prefix, no traversal).
 import { assertServed, findNode, resolveArtifactLocation, ArgoError, type Artifact, type NodeStatus, type ResolvedLocation, type ServedStorage, type Workflow } from '../argo';
 import { HttpError } from '../http/errors';
-import { validateArtifactKey } from '../upload/keys';
+import { validateArtifactKey } from '../tenancy';
 import type { ArtifactIo } from './routes';
 
 export interface ArtifactRef {

@@ -2,6 +2,7 @@
 // segment. The path is split BEFORE percent-decoding (so `%2F` cannot become a separator) and never
 // goes through WHATWG URL parsing (which would silently resolve `..` and `%2e%2e`).
 import { HttpError, invalidArgument } from '../http/errors';
+import { hasControlChars, isArtifactName, isNamespaceName, isObjectName } from '../tenancy';
 
 export type RouteKind = 'artifacts' | 'input-artifacts' | 'artifact-files';
 export type ArtifactIo = 'inputs' | 'outputs';
@@ -39,12 +40,6 @@ export function splitTarget(url: string): RequestTarget {
   return { rawPath: rawPath === '' ? '/' : rawPath, query: new URLSearchParams(q >= 0 ? target.slice(q + 1) : '') };
 }
 
-// C0 controls, DEL and C1 controls: they break logs, headers and HTML, and no Argo name has them.
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
-const K8S_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const K8S_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
-// Argo's own rule for artifact names (validate.go paramOrArtifactNameRegex).
-const ARTIFACT_NAME = /^[-a-zA-Z0-9_]{1,253}$/;
 
 /** One decoded path segment, refused when it could escape or alias a key. */
 export function decodeSegment(raw: string, field: string): string {
@@ -57,13 +52,13 @@ export function decodeSegment(raw: string, field: string): string {
   if (s === '') throw invalidArgument(field, 'must not be empty (no "//" in the path)');
   if (s === '.' || s === '..') throw invalidArgument(field, "must not be '.' or '..'");
   if (s.includes('/') || s.includes('\\')) throw invalidArgument(field, "must not contain an encoded '/' or '\\'");
-  if (CONTROL.test(s)) throw invalidArgument(field, 'must not contain control characters');
+  if (hasControlChars(s)) throw invalidArgument(field, 'must not contain control characters');
   if (Buffer.byteLength(s, 'utf8') > 1023) throw invalidArgument(field, 'is too long');
   return s;
 }
 
-function checked(value: string, field: string, re: RegExp, what: string): string {
-  if (!re.test(value)) throw invalidArgument(field, `${JSON.stringify(value)} is not ${what}`);
+function checked(value: string, field: string, rule: (s: string) => boolean, what: string): string {
+  if (!rule(value)) throw invalidArgument(field, `${JSON.stringify(value)} is not ${what}`);
   return value;
 }
 
@@ -121,11 +116,11 @@ export function parseArtifactPath(rawPath: string): ArtifactRoute {
     ];
     const route = {
       kind,
-      namespace: checked(namespace, 'namespace', K8S_LABEL, 'a Kubernetes namespace name'),
-      workflow: checked(workflow, 'workflow', K8S_SUBDOMAIN, 'a Kubernetes object name'),
+      namespace: checked(namespace, 'namespace', isNamespaceName, 'a Kubernetes namespace name'),
+      workflow: checked(workflow, 'workflow', isObjectName, 'a Kubernetes object name'),
       nodeId,
       io: kind === 'artifacts' ? 'outputs' : 'inputs',
-      artifactName: checked(artifactName, 'artifactName', ARTIFACT_NAME, 'an Argo artifact name'),
+      artifactName: checked(artifactName, 'artifactName', isArtifactName, 'an Argo artifact name'),
       subPath: [],
       trailingSlash: false,
     } as const;
@@ -133,17 +128,17 @@ export function parseArtifactPath(rawPath: string): ArtifactRoute {
   }
   if (kind === 'artifact-files') {
     if (raw.length < 7) throw notFound(rawPath);
-    const namespace = checked(decodeSegment(raw[1], 'namespace'), 'namespace', K8S_LABEL, 'a Kubernetes namespace name');
+    const namespace = checked(decodeSegment(raw[1], 'namespace'), 'namespace', isNamespaceName, 'a Kubernetes namespace name');
     const source = decodeSegment(raw[2], 'path');
     if (source === 'archived-workflows') {
       throw new HttpError(501, 'ArchivedWorkflowsUnsupported', "archived workflows live in Argo Server's database, which this function cannot read");
     }
     if (source !== 'workflows') throw notFound(rawPath);
-    const workflow = checked(decodeSegment(raw[3], 'workflow'), 'workflow', K8S_SUBDOMAIN, 'a Kubernetes object name');
+    const workflow = checked(decodeSegment(raw[3], 'workflow'), 'workflow', isObjectName, 'a Kubernetes object name');
     const nodeId = decodeSegment(raw[4], 'nodeId');
     const io = decodeSegment(raw[5], 'io');
     if (io !== 'inputs' && io !== 'outputs') throw invalidArgument('io', `must be "inputs" or "outputs", not ${JSON.stringify(io)}`);
-    const artifactName = checked(decodeSegment(raw[6], 'artifactName'), 'artifactName', ARTIFACT_NAME, 'an Argo artifact name');
+    const artifactName = checked(decodeSegment(raw[6], 'artifactName'), 'artifactName', isArtifactName, 'an Argo artifact name');
     const subPath = raw.slice(7).map((s) => decodeSegment(s, 'path'));
     const route = { kind, namespace, workflow, nodeId, io, artifactName, subPath, trailingSlash } as const;
     return { ...route, subPath, canonicalPath: canonicalPath(route) };

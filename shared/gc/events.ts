@@ -17,6 +17,7 @@
 //    allowed to publish to the event bus can send it.
 // An FC timer event ({triggerTime, triggerName, payload}) or {"action": "reconcile"} asks for a reconcile.
 import type { Workflow } from '../argo';
+import { isNamespaceName, isObjectName } from '../tenancy';
 
 export const KUBE_EVENTER_SOURCE = 'acs.cs';
 export const WORKFLOW_EVENT_TYPE = 'cs:k8s:WorkflowRelatedEvent';
@@ -40,7 +41,6 @@ type Json = Record<string, unknown>;
 
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
-const K8S_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 
 /** Parses the invocation payload (Buffer, string or already-parsed JSON) into one GcInput per event. */
 export function parseGcPayload(payload: unknown): GcInput[] {
@@ -105,7 +105,7 @@ function kubeEvent(data: unknown, withId: { id?: string }, where: string): GcInp
   if (!COMPLETION_REASONS.includes(reason)) return { kind: 'ignored', ...withId, type: WORKFLOW_EVENT_TYPE, reason: `reason ${JSON.stringify(reason)} does not complete a workflow` };
   const namespace = str(involved.namespace);
   const name = str(involved.name);
-  if (!namespace || !K8S_NAME.test(namespace) || !name || !K8S_NAME.test(name)) {
+  if (!isNamespaceName(namespace) || !isObjectName(name)) {
     return { kind: 'malformed', ...withId, reason: `event${where}: involvedObject needs a valid namespace and name (got ${JSON.stringify(namespace)}/${JSON.stringify(name)})` };
   }
   const uid = str(involved.uid);
@@ -118,7 +118,7 @@ function workflowObject(data: unknown, type: string, deleted: boolean, withId: {
   const m = data.metadata;
   const name = str(m.name);
   const namespace = str(m.namespace);
-  if (!name || !K8S_NAME.test(name) || !namespace || !K8S_NAME.test(namespace) || !str(m.uid)) {
+  if (!isObjectName(name) || !isNamespaceName(namespace) || !str(m.uid)) {
     return { kind: 'malformed', ...withId, reason: `event${where} (${type}): the Workflow needs metadata.name, metadata.namespace and metadata.uid` };
   }
   const wf = data as unknown as Workflow;

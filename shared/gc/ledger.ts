@@ -19,7 +19,7 @@
 // update at worst repeats a delete in the next reconcile — it never loses an owed item.
 import { createHash } from 'node:crypto';
 import { deleteObject, getJson, isOssError, iterateObjectPages, putJson, type OssClient } from '../oss';
-import { RESERVED_PREFIX } from '../upload/keys';
+import { isUid, RESERVED_PREFIX } from '../tenancy';
 import type { DeleteTarget, EffectiveStrategy, GcWhen, WorkflowRef } from './types';
 
 export const GC_PREFIX = `${RESERVED_PREFIX}gc/`;
@@ -72,15 +72,9 @@ export interface HandledMarker {
  */
 export const GONE_RETENTION_MS = 7 * 86400_000;
 
-// Kubernetes uids are UUIDs; anything else must not shape a key.
-const UID = /^[A-Za-z0-9][A-Za-z0-9-]{0,127}$/;
-
-export function isValidUid(uid: string): boolean {
-  return UID.test(uid);
-}
 
 function checkUid(uid: string): string {
-  if (!isValidUid(uid)) throw new Error(`invalid workflow uid ${JSON.stringify(uid)}`);
+  if (!isUid(uid)) throw new Error(`invalid workflow uid ${JSON.stringify(uid)}`);
   return uid;
 }
 
@@ -177,7 +171,7 @@ export async function listRefused(oss: OssClient): Promise<Map<string, string[]>
   const out = new Map<string, string[]>();
   for await (const name of listNames(oss, REFUSED_PREFIX)) {
     const m = /^(.+)\.([0-9a-f]{16})\.json$/.exec(name);
-    if (!m || !isValidUid(m[1])) continue;
+    if (!m || !isUid(m[1])) continue;
     out.set(m[1], [...(out.get(m[1]) ?? []), m[2]]);
   }
   return out;
@@ -197,7 +191,7 @@ async function uidsUnder(oss: OssClient, prefix: string): Promise<Set<string>> {
   const out = new Set<string>();
   for await (const name of listNames(oss, prefix)) {
     const uid = name.endsWith('.json') ? name.slice(0, -'.json'.length) : '';
-    if (isValidUid(uid)) out.add(uid);
+    if (isUid(uid)) out.add(uid);
   }
   return out;
 }

@@ -10,7 +10,7 @@
 //    progress signal than the initiation time (a 40 TB upload takes days).
 import { abortMultipartUpload, deleteObject, isOssError, iterateMultipartUploads, iterateObjectPages, type OssClient } from '../oss';
 import { MANIFEST_PREFIX, readManifest, releaseIndex, type UploadManifest } from '../upload/manifest';
-import { RESERVED_PREFIX } from '../upload/keys';
+import { RESERVED_PREFIX } from '../tenancy';
 import type { AuditLog } from './audit';
 
 export interface StaleUploadOptions {

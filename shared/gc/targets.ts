@@ -12,7 +12,7 @@
 // of any listed workflow) or that lies inside another workflow's directory artifact.
 import { assertServed, ArgoError, type Artifact, type ResolvedLocation, type ServedStorage } from '../argo';
 import { HttpError } from '../http/errors';
-import { validateArtifactKey } from '../upload/keys';
+import { validateArtifactKey } from '../tenancy';
 import type { DeleteTarget } from './types';
 
 export function targetFor(location: ResolvedLocation, artifact: Artifact): DeleteTarget {

@@ -11,7 +11,6 @@ import {
   createEntry,
   deleteEntry,
   dueItems,
-  isValidUid,
   markDeleted,
   readEntry,
   readHandled,
@@ -32,6 +31,7 @@ import type { WorkflowStore } from './workflows';
 import type { Workflow, ServedStorage } from '../argo';
 import type { OssClient } from '../oss';
 import type { GcEventKind, WorkflowRef } from './types';
+import { isUid } from '../tenancy';
 
 export interface GcSettings {
   defaults: GcDefaults;
@@ -66,7 +66,7 @@ const itemId = (i: { node: string; artifact: string }) => `${i.node}/${i.artifac
 export async function handleWorkflow(run: GcRun, wf: Workflow, event: GcEventKind, opts: { otherWorkflows?: LiveKeyIndex; deletedAt?: Date } = {}): Promise<WorkflowOutcome> {
   const ref = workflowRef(wf);
   const { oss, settings } = run;
-  if (!isValidUid(ref.uid) || ref.name === '') {
+  if (!isUid(ref.uid) || ref.name === '') {
     run.log({ level: 'warn', msg: 'workflow without a valid uid/name ignored', workflow: ref });
     return 'invalid';
   }
@@ -304,7 +304,7 @@ export async function runEntry(run: GcRun, entry: LedgerEntry, opts: RunEntryOpt
  * is nothing we know about it.
  */
 export async function handleGoneWorkflow(run: GcRun, ref: WorkflowRef): Promise<WorkflowOutcome> {
-  if (!isValidUid(ref.uid)) return 'invalid';
+  if (!isUid(ref.uid)) return 'invalid';
   const entry = await readEntry(run.oss, ref.uid);
   if (entry) {
     await runEntry(run, entry, { gone: true });

@@ -36,7 +36,7 @@ import {
   type OssClient,
   type OssError,
 } from '../oss';
-import { validateArtifactKey } from '../upload/keys';
+import { validateArtifactKey } from '../tenancy';
 import { ARTIFACT_RULE_PREFIX, MAX_DAYS } from './rules-file';
 
 /** Object tag that selects the per-artifact rule. */

@@ -22,7 +22,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import { OWNED_RULE_PREFIX, type LifecycleRule } from '../oss/lifecycle-merge';
-import { RESERVED_PREFIX } from '../upload/keys';
+import { hasControlChars, RESERVED_PREFIX } from '../tenancy';
 
 export const STORAGE_CLASSES = ['IA', 'Archive', 'ColdArchive'] as const;
 export type StorageClass = (typeof STORAGE_CLASSES)[number];
@@ -37,7 +37,6 @@ export const MAX_DAYS = 3_650_000;
 const MAX_TAGS = 10; // an object carries at most 10 tags, so a rule needing more never matches
 const ID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 const TAG_CHARS = /^[A-Za-z0-9 +\-=._:/]*$/;
-const CONTROL = /[\u0000-\u001f\u007f]/;
 
 const RULE_FIELDS = ['id', 'prefix', 'tags', 'expireAfterDays', 'transitions', 'abortIncompleteUploadsAfterDays', 'enabled', 'allowWholeBucket'];
 const TRANSITION_FIELDS = ['afterDays', 'storageClass'];
@@ -132,7 +131,7 @@ function checkPrefix(c: Checker, path: string, v: unknown): string {
   }
   if (v.startsWith('/')) c.fail(path, "must be relative to the bucket: no leading '/'");
   else if (v.includes('\\')) c.fail(path, "must not contain '\\'");
-  else if (CONTROL.test(v)) c.fail(path, 'must not contain control characters');
+  else if (hasControlChars(v)) c.fail(path, 'must not contain control characters');
   else if (Buffer.byteLength(v) > 1023) c.fail(path, 'must be at most 1023 bytes');
   else if (v.startsWith(RESERVED_PREFIX)) c.fail(path, `must not be inside the reserved prefix ${RESERVED_PREFIX} (argo-oss bookkeeping)`);
   return v;

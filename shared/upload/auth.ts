@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { HttpError } from '../http/errors';
 import { KubeError, type KubeClient } from '../k8s';
-import { workflowKeyPrefix } from './keys';
+import { workflowKeyPrefix } from '../tenancy';
 import type { UploadOwner } from './manifest';
 
 export const WORKFLOW_LABEL = 'workflows.argoproj.io/workflow';

@@ -16,7 +16,7 @@
 // `owner` says who started it (for the audit log); `key` is the only object the upload can produce.
 import { createHash } from 'node:crypto';
 import { deleteObject, getJson, isOssError, putJson, type OssClient } from '../oss';
-import { RESERVED_PREFIX } from './keys';
+import { RESERVED_PREFIX } from '../tenancy';
 import type { UploadPlan } from './protocol';
 
 export const MANIFEST_PREFIX = `${RESERVED_PREFIX}uploads/`;

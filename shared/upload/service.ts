@@ -15,7 +15,7 @@ import {
   type PartInfo,
 } from '../oss';
 import { authorizeKey, ownerOf, type Caller } from './auth';
-import { validateArtifactKey } from './keys';
+import { validateArtifactKey } from '../tenancy';
 import {
   claimIndex,
   deleteManifest,
