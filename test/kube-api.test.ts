@@ -12,6 +12,7 @@ import {
 } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startKubeApi } from '../local/kube-api';
+import { artifactGcPodManifest, artifactGcTaskManifest } from '../local/kube-api/argo-objects';
 import { startTestKubeApi, type TestKubeApi } from './helpers/kube-api';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures', 'cluster');
@@ -361,6 +362,33 @@ describe('pods', () => {
   });
 });
 
+describe('workflowartifactgctasks', () => {
+  const TASKS = { group: 'argoproj.io', version: 'v1alpha1', plural: 'workflowartifactgctasks' } as const;
+
+  it('serves GC tasks read-only, with the ownerReferences that tie a GC pod to its workflow', async () => {
+    const wf = { namespace: 'gc-ns', name: 'wf-gc', uid: 'aaaaaaaa-0000-4000-8000-000000000001' };
+    const task = { name: 'wf-gc-artgc-wfcomp-1-0', uid: 'aaaaaaaa-0000-4000-8000-000000000002' };
+    await k8s.writeGcTask(artifactGcTaskManifest(wf, task));
+    await k8s.writePod(artifactGcPodManifest(wf, task, { name: 'wf-gc-artgc-wfcomp-1', uid: 'aaaaaaaa-0000-4000-8000-000000000003' }));
+
+    const got: any = await objects.getNamespacedCustomObject({ ...TASKS, namespace: 'gc-ns', name: task.name });
+    expect(got.metadata.uid).toBe(task.uid);
+    expect(got.metadata.ownerReferences).toEqual([{ apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', name: 'wf-gc', uid: wf.uid, controller: true, blockOwnerDeletion: true }]);
+    const pod = await core.readNamespacedPod({ namespace: 'gc-ns', name: 'wf-gc-artgc-wfcomp-1' });
+    expect(pod.metadata?.ownerReferences).toEqual([expect.objectContaining({ kind: 'WorkflowArtifactGCTask', name: task.name, uid: task.uid, controller: true })]);
+    const list: any = await objects.listNamespacedCustomObject({ ...TASKS, namespace: 'gc-ns' });
+    expect(list.items.map((t: any) => t.metadata.name)).toEqual([task.name]);
+
+    const { code } = await failure(objects.getNamespacedCustomObject({ ...TASKS, namespace: 'gc-ns', name: 'ghost' }));
+    expect(code).toBe(404);
+    const res = await fetch(`${k8s.api.url}/apis/argoproj.io/v1alpha1/namespaces/gc-ns/workflowartifactgctasks/${task.name}`, {
+      method: 'DELETE',
+      headers: { Authorization: `Bearer ${k8s.api.adminToken}` },
+    });
+    expect(res.status).toBe(405);
+  });
+});
+
 describe('discovery, health, unknown paths', () => {
   const get = (path: string, token?: string) => fetch(`${k8s.api.url}${path}`, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
 
@@ -377,6 +405,7 @@ describe('discovery, health, unknown paths', () => {
     expect(apis.groups.map((g: any) => g.name)).toEqual(['argoproj.io', 'authentication.k8s.io', 'authorization.k8s.io']);
     const wf: any = await (await get('/apis/argoproj.io/v1alpha1', k8s.api.adminToken)).json();
     expect(wf.resources[0]).toMatchObject({ name: 'workflows', kind: 'Workflow', namespaced: true });
+    expect(wf.resources[1]).toMatchObject({ name: 'workflowartifactgctasks', kind: 'WorkflowArtifactGCTask', namespaced: true });
     const api: any = await (await get('/api', k8s.api.adminToken)).json();
     expect(api.versions).toEqual(['v1']);
   });

@@ -1,7 +1,7 @@
 // Minimal discovery (/version, /api, /apis and per-group resource lists) so kubectl and client
 // libraries that look before they leap see the resources this server has.
 import type { ApiReply, Router } from './router';
-import { PODS, WORKFLOWS, type ResourceType } from './types';
+import { PODS, WORKFLOW_ARTIFACT_GC_TASKS, WORKFLOWS, type ResourceType } from './types';
 
 interface Served {
   group: string;
@@ -17,7 +17,7 @@ const review = (name: string, kind: string) => ({ name, singularName: '', namesp
 
 const SERVED: Served[] = [
   { group: '', version: 'v1', resources: [fromType(PODS)] },
-  { group: WORKFLOWS.group, version: WORKFLOWS.version, resources: [fromType(WORKFLOWS)] },
+  { group: WORKFLOWS.group, version: WORKFLOWS.version, resources: [fromType(WORKFLOWS), fromType(WORKFLOW_ARTIFACT_GC_TASKS)] },
   { group: 'authentication.k8s.io', version: 'v1', resources: [review('tokenreviews', 'TokenReview'), review('selfsubjectreviews', 'SelfSubjectReview')] },
   {
     group: 'authorization.k8s.io',

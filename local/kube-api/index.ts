@@ -13,12 +13,12 @@ import { Router } from './router';
 import { createRequestListener } from './server';
 import { ManifestStore } from './store';
 import { ensureAdminToken, TokenRegistry } from './tokens';
-import { PODS, WORKFLOWS } from './types';
+import { PODS, WORKFLOW_ARTIFACT_GC_TASKS, WORKFLOWS } from './types';
 
 export interface KubeApiOptions {
   host?: string; // default 127.0.0.1
   port?: number; // 0 = ephemeral
-  clusterDir: string; // created with workflows/, pods/ if missing
+  clusterDir: string; // created with workflows/, pods/, workflowartifactgctasks/ if missing
   adminToken?: string; // ensured present in tokens.yaml as an admin entry (default: existing admin entry, else a random one written there)
   log?: (line: string) => void;
 }
@@ -42,8 +42,10 @@ export async function startKubeApi(opts: KubeApiOptions): Promise<RunningKubeApi
   const clusterDir = resolve(opts.clusterDir);
   const workflowsDir = join(clusterDir, WORKFLOWS.dir);
   const podsDir = join(clusterDir, PODS.dir);
+  const gcTasksDir = join(clusterDir, WORKFLOW_ARTIFACT_GC_TASKS.dir);
   await mkdir(workflowsDir, { recursive: true });
   await mkdir(podsDir, { recursive: true });
+  await mkdir(gcTasksDir, { recursive: true });
 
   // Fails here, before listening, if tokens.yaml is invalid.
   const tokensFile = join(clusterDir, TOKENS_FILE);
@@ -62,6 +64,10 @@ export async function startKubeApi(opts: KubeApiOptions): Promise<RunningKubeApi
   registerResource(router, PODS, new ManifestStore(PODS, podsDir, log), {
     writable: false,
     fieldSelectors: ['metadata.name', 'metadata.namespace', 'spec.nodeName', 'spec.serviceAccountName', 'status.phase'],
+  });
+  registerResource(router, WORKFLOW_ARTIFACT_GC_TASKS, new ManifestStore(WORKFLOW_ARTIFACT_GC_TASKS, gcTasksDir, log), {
+    writable: false,
+    fieldSelectors: ['metadata.name', 'metadata.namespace'],
   });
   registerReviews(router);
 

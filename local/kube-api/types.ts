@@ -52,3 +52,16 @@ export const PODS: ResourceType = {
   verbs: ['get', 'list'],
   dir: 'pods',
 };
+
+/** Argo's artifact-GC tasks: the controller owner of its GC pods, themselves controller-owned by the Workflow. */
+export const WORKFLOW_ARTIFACT_GC_TASKS: ResourceType = {
+  group: 'argoproj.io',
+  version: 'v1alpha1',
+  resource: 'workflowartifactgctasks',
+  singular: 'workflowartifactgctask',
+  kind: 'WorkflowArtifactGCTask',
+  listKind: 'WorkflowArtifactGCTaskList',
+  shortNames: ['wfat'],
+  verbs: ['get', 'list'],
+  dir: 'workflowartifactgctasks',
+};

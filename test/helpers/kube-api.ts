@@ -34,8 +34,12 @@ export interface TestKubeApi {
   writeWorkflow(workflow: object | string, fileName?: string): Promise<string>;
   /** Writes a Pod manifest; returns its path. */
   writePod(pod: object | string, fileName?: string): Promise<string>;
+  /** Writes a WorkflowArtifactGCTask manifest; returns its path. */
+  writeGcTask(task: object | string, fileName?: string): Promise<string>;
   /** Replaces tokens.yaml with the admin entry plus `entries` (seen by the next request). */
   writeTokens(entries: TokenSpec[]): Promise<void>;
+  /** Adds entries to those written so far by addTokens (serialised; tokens.yaml is rewritten whole). */
+  addTokens(entries: TokenSpec[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -60,6 +64,15 @@ export async function startTestKubeApi(opts: TestKubeApiOptions = {}): Promise<T
     return path;
   };
 
+  const added: TokenSpec[] = [];
+  let adding: Promise<void> = Promise.resolve();
+  const addTokens = (entries: TokenSpec[]) => {
+    added.push(...entries);
+    const run = adding.then(() => writeTokens([...opts.tokens ?? [], ...added]));
+    adding = run.catch(() => undefined);
+    return run;
+  };
+
   return {
     api,
     clusterDir,
@@ -75,7 +88,9 @@ export async function startTestKubeApi(opts: TestKubeApiOptions = {}): Promise<T
     },
     writeWorkflow: (wf, fileName) => writeManifest('workflows', wf, fileName),
     writePod: (pod, fileName) => writeManifest('pods', pod, fileName),
+    writeGcTask: (task, fileName) => writeManifest('workflowartifactgctasks', task, fileName),
     writeTokens,
+    addTokens,
     async close() {
       await api.close();
       if (ownDir) await rm(clusterDir, { recursive: true, force: true });
