@@ -182,6 +182,6 @@ export async function uploadCoordinatorMount(o: UploadCoordinatorMountOptions): 
   };
   return {
     app,
-    mount: { name: 'upload-coordinator', prefix: '/uploads', description: 'presigned multipart uploads (README: Upload coordinator API)', handler: toNodeListener(app.handle) },
+    mount: { name: 'upload-coordinator', prefix: '/uploads', description: 'presigned multipart uploads (docs/upload.md)', handler: toNodeListener(app.handle) },
   };
 }

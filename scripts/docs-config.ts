@@ -1,7 +1,7 @@
-// Rewrites the configuration reference in README.md from shared/config.ts.
+// Rewrites the configuration reference in docs/configuration.md from shared/config.ts.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { withConfigReference } from '../shared/config-doc';
+import { CONFIG_DOC_FILE, withConfigReference } from '../shared/config-doc';
 
-const path = new URL('../README.md', import.meta.url);
+const path = new URL(`../${CONFIG_DOC_FILE}`, import.meta.url);
 writeFileSync(path, withConfigReference(readFileSync(path, 'utf8')));
-console.log('README.md configuration reference updated');
+console.log(`${CONFIG_DOC_FILE} configuration reference updated`);

@@ -1,7 +1,7 @@
 // Environment -> typed, validated configuration.
 //
 // Every variable is declared exactly once in CONFIG_VARIABLES (name, default, description, readers);
-// the loader, the Config type and the README's configuration reference all derive from that list.
+// the loader, the Config type and the configuration reference (docs/configuration.md) all derive from that list.
 // To add a variable: append a `defineVariable({...})` entry (and a cross-check to CONFIG_CHECKS if
 // it depends on another variable). The loader itself never needs to change.
 
@@ -28,7 +28,7 @@ export interface ConfigVariable<K extends string = string, T = unknown> {
   /** Property of the loaded Config object. */
   readonly key: K;
   readonly description: string;
-  /** Components that read it (drives the README reference). */
+  /** Components that read it (drives docs/configuration.md). */
   readonly components: readonly Component[];
   /** Human-readable default for documentation; omitted when the variable has none. */
   readonly default?: string;

@@ -1,6 +1,6 @@
 // A small Kubernetes-compatible API over HTTP, backed by a directory, for the local stack and tests:
 // the same @kubernetes/client-node code that reads a real cluster runs against it unchanged.
-// Layout, semantics and how to call it (merge patch needs an explicit Content-Type): README.md.
+// Layout, semantics and how to call it (merge patch needs an explicit Content-Type): docs/local-stack.md.
 import { mkdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';

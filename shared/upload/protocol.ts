@@ -1,5 +1,5 @@
 // The upload coordinator's HTTP API: request and response bodies (JSON). The coordinator function
-// and the uploader both code against these types; README "Upload coordinator API" documents them.
+// and the uploader both code against these types; docs/upload.md documents them.
 //
 // Part n (1-based) of an upload with a known size covers bytes [(n-1)*partSize, min(n*partSize, size)).
 // Errors: any 4xx/5xx answers { "error": { "code", "message", "field"?, "details"? } }.

@@ -1,4 +1,4 @@
-// HTTP binding of the coordinator (paths under /uploads; README "Upload coordinator API").
+// HTTP binding of the coordinator (paths under /uploads; docs/upload.md).
 import { emptyResponse, jsonResponse } from '../http/errors';
 import { readJsonObject } from '../http/body';
 import { Router } from '../http/router';
