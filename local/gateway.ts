@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { REQUEST_TIMEOUTS } from '../shared/http/node';
 import type { AddressInfo } from 'node:net';
 import type { Env } from '../shared/config';
 import type { LocalCredential } from './env';
@@ -37,6 +38,8 @@ export interface GatewayOptions {
   /** Shown by `GET /` so a user can see what the local stack serves. */
   info?: Record<string, unknown>;
   log?: (line: string) => void;
+  /** Deadlines for receiving a request's headers and whole request (ms); default REQUEST_TIMEOUTS. */
+  timeouts?: { headersTimeout: number; requestTimeout: number; connectionsCheckingInterval?: number };
 }
 
 export interface RunningGateway {
@@ -58,7 +61,7 @@ function matches(prefix: string, path: string): boolean {
 /** The local stand-in for FC's HTTP triggers: routes requests to mounted functions by path prefix. */
 export async function startGateway(opts: GatewayOptions): Promise<RunningGateway> {
   const mounts = [...opts.mounts].sort((a, b) => b.prefix.length - a.prefix.length);
-  const server = createServer((req, res) => {
+  const server = createServer({ ...REQUEST_TIMEOUTS, ...opts.timeouts }, (req, res) => {
     const path = new URL(req.url ?? '/', 'http://gateway').pathname;
     const started = Date.now();
     res.on('finish', () => opts.log?.(`${req.method} ${req.url} ${res.statusCode} ${Date.now() - started}ms`));

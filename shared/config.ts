@@ -6,7 +6,7 @@
 // it depends on another variable). The loader itself never needs to change.
 
 import { parseDurationSeconds } from './duration';
-import { checkWorkflowKeyTemplate } from './tenancy';
+import { checkWorkflowKeyTemplate, DEFAULT_WORKFLOW_KEY_PREFIX } from './tenancy';
 
 /** The deployable or runnable parts of the project that read configuration. */
 export const COMPONENTS = ['upload-coordinator', 'artifact-download', 'artifact-gc', 'cli', 'local'] as const;
@@ -163,6 +163,8 @@ function parseRegionVar(raw: string | undefined, env: Env): string {
 }
 
 export const DEFAULT_REGION = 'cn-hangzhou';
+/** ARGO_OSS_UPLOAD_BYTES_PER_WORKFLOW default: 1000 TiB, room for twenty objects of OSS's largest size in flight. */
+const DEFAULT_MAX_UPLOAD_BYTES = 1000 * 2 ** 40;
 export const DEFAULT_BUCKET = 'argo-artifacts';
 
 /** Public OSS endpoint of a region. */
@@ -443,17 +445,54 @@ export const CONFIG_VARIABLES = [
     name: 'ARGO_OSS_WORKFLOW_KEY_PREFIX',
     key: 'workflowKeyPrefix',
     description:
-      "Key prefix (after ARGO_OSS_ARTIFACT_ROOT) a workflow's pods may write, with {{workflow.name}} and " +
-      "{{workflow.namespace}}; must contain {{workflow.name}} and end in '/'. Argo's default keyFormat " +
-      '{{workflow.name}}/{{pod.name}} falls under the default.',
-    default: '{{workflow.name}}/',
-    components: ['upload-coordinator'],
+      "Key prefix (after ARGO_OSS_ARTIFACT_ROOT) a workflow owns: its pods may write under it, and download and GC treat it " +
+      "as the workflow's. A template with {{workflow.namespace}} and {{workflow.name}}, ending in '/'; the namespace must " +
+      'come first (the tenant boundary) unless ARGO_OSS_SINGLE_TENANT=true. Pair it with the Argo keyFormat ' +
+      '{{workflow.namespace}}/{{workflow.name}}/{{pod.name}}.',
+    default: DEFAULT_WORKFLOW_KEY_PREFIX,
+    components: ['upload-coordinator', 'artifact-download', 'artifact-gc'],
     parse: (raw) => {
       try {
-        return checkWorkflowKeyTemplate(raw ?? '{{workflow.name}}/', true);
+        // The namespace rule depends on ARGO_OSS_SINGLE_TENANT: checked in CONFIG_CHECKS.
+        return checkWorkflowKeyTemplate(raw ?? DEFAULT_WORKFLOW_KEY_PREFIX, true);
       } catch (err) {
         throw new ConfigValueError((err as Error).message);
       }
+    },
+  }),
+  defineVariable({
+    name: 'ARGO_OSS_SINGLE_TENANT',
+    key: 'singleTenant',
+    description:
+      'true: the cluster has one tenant, so ARGO_OSS_WORKFLOW_KEY_PREFIX may lack {{workflow.namespace}} (legacy ' +
+      '{{workflow.name}}/{{pod.name}} layouts). Namespaces then stop being a boundary: any workflow may read anything ' +
+      'under the artifact root. Every function logs a warning at each start.',
+    default: 'false',
+    components: ['upload-coordinator', 'artifact-download', 'artifact-gc', 'local'],
+    parse: bool(false),
+  }),
+  defineVariable({
+    name: 'ARGO_OSS_UPLOADS_PER_WORKFLOW',
+    key: 'uploadsPerWorkflow',
+    description:
+      'upload-coordinator: uploads one workflow may have open at once (started, neither completed nor aborted); a start ' +
+      'past it answers 429 with Retry-After. Writer pods joining one upload count once.',
+    default: '1000',
+    components: ['upload-coordinator'],
+    parse: intIn(1000, 1, 1_000_000),
+  }),
+  defineVariable({
+    name: 'ARGO_OSS_UPLOAD_BYTES_PER_WORKFLOW',
+    key: 'uploadBytesPerWorkflow',
+    description:
+      'upload-coordinator: bytes one workflow may have in flight: the sum of the sizes of its open uploads (one of unknown ' +
+      'size counts as its part size × 10,000, the most it can grow to). A start past it answers 429 with Retry-After.',
+    default: '1099511627776000 (1000 TiB)',
+    components: ['upload-coordinator'],
+    parse: (raw) => {
+      const n = Number(raw ?? DEFAULT_MAX_UPLOAD_BYTES);
+      if (!Number.isSafeInteger(n) || n < 1) throw new ConfigValueError(`${JSON.stringify(raw)} must be a whole number of bytes ≥ 1`);
+      return n;
     },
   }),
   defineVariable({
@@ -691,6 +730,16 @@ export const CONFIG_CHECKS: readonly ConfigCheck<Config>[] = [
       : c.kubeServer === undefined && (c.kubeToken !== undefined || c.kubeCaBase64 !== undefined)
         ? [{ variable: 'ARGO_OSS_KUBE_SERVER', message: 'is not set but ARGO_OSS_KUBE_TOKEN/ARGO_OSS_KUBE_CA_BASE64 is' }]
         : [],
+  // Without the single-tenant switch, the workflow prefix must put the namespace first.
+  (c) => {
+    if (c.workflowKeyPrefix === undefined || c.singleTenant !== false) return [];
+    try {
+      checkWorkflowKeyTemplate(c.workflowKeyPrefix, false);
+      return [];
+    } catch (err) {
+      return [{ variable: 'ARGO_OSS_WORKFLOW_KEY_PREFIX', message: (err as Error).message }];
+    }
+  },
   // A bucket-qualified endpoint would be prefixed again by the SDK (bucket.bucket.oss-...).
   (c) =>
     c.ossBucket && c.ossEndpoint && new URL(c.ossEndpoint).hostname.startsWith(`${c.ossBucket}.`)
@@ -734,6 +783,19 @@ export function loadConfig(env: Env = process.env): Config {
 /** Declarations read by one component (for docs and `argo-oss ... --help`). */
 export function variablesFor(component: Component): readonly ConfigVariable[] {
   return CONFIG_VARIABLES.filter((v) => (v.components as readonly Component[]).includes(component));
+}
+
+/**
+ * Warnings every function logs at each start (cold start, `argo-oss local`): settings that are valid
+ * but weaken a guarantee.
+ */
+export function startupWarnings(config: Pick<Config, 'singleTenant' | 'workflowKeyPrefix'>): string[] {
+  return config.singleTenant
+    ? [
+        `WARNING: ARGO_OSS_SINGLE_TENANT=true: namespaces are not a tenant boundary (workflow key prefix ${config.workflowKeyPrefix}); ` +
+          'any workflow may read every artifact under the artifact root. Use it only for a cluster with one tenant (docs/security.md).',
+      ]
+    : [];
 }
 
 /** True when the process runs inside Function Compute (FC sets FC_REGION). */

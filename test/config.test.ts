@@ -10,6 +10,7 @@ import {
   normalizeRegion,
   parseVariables,
   redactConfig,
+  startupWarnings,
   unknownVariables,
   variablesFor,
 } from '../shared/config';
@@ -134,6 +135,36 @@ describe('loadConfig validation', () => {
   it('rejects a bucket-qualified endpoint', () => {
     const issues = issuesOf({ OSS_BUCKET: 'my-bucket', OSS_ENDPOINT: 'https://my-bucket.oss-cn-hangzhou.aliyuncs.com' });
     expect(issues.map((i) => i.variable)).toEqual(['OSS_ENDPOINT']);
+  });
+
+  it('namespaces keys by default; a prefix without the namespace needs ARGO_OSS_SINGLE_TENANT, which warns at every start', () => {
+    const c = loadConfig({});
+    expect(c.workflowKeyPrefix).toBe('{{workflow.namespace}}/{{workflow.name}}/');
+    expect(c.singleTenant).toBe(false);
+    expect(startupWarnings(c)).toEqual([]);
+    for (const prefix of ['{{workflow.name}}/', 'runs/{{workflow.name}}/', '{{workflow.name}}/{{workflow.namespace}}/']) {
+      const issues = issuesOf({ ARGO_OSS_WORKFLOW_KEY_PREFIX: prefix });
+      expect(issues.map((i) => i.variable), prefix).toEqual(['ARGO_OSS_WORKFLOW_KEY_PREFIX']);
+      expect(issues[0].message).toContain('ARGO_OSS_SINGLE_TENANT=true');
+      const single = loadConfig({ ARGO_OSS_WORKFLOW_KEY_PREFIX: prefix, ARGO_OSS_SINGLE_TENANT: 'true' });
+      expect(single.workflowKeyPrefix).toBe(prefix);
+      expect(startupWarnings(single)).toEqual([expect.stringContaining('ARGO_OSS_SINGLE_TENANT=true')]);
+    }
+    expect(loadConfig({ ARGO_OSS_WORKFLOW_KEY_PREFIX: 'art/{{workflow.namespace}}/wf-{{workflow.name}}/' }).workflowKeyPrefix).toBe('art/{{workflow.namespace}}/wf-{{workflow.name}}/');
+    // Malformed templates are refused in either mode.
+    expect(issuesOf({ ARGO_OSS_WORKFLOW_KEY_PREFIX: '{{workflow.name}}', ARGO_OSS_SINGLE_TENANT: 'true' }).map((i) => i.variable)).toEqual(['ARGO_OSS_WORKFLOW_KEY_PREFIX']);
+    expect(issuesOf({ ARGO_OSS_SINGLE_TENANT: 'maybe' }).map((i) => i.variable)).toEqual(['ARGO_OSS_SINGLE_TENANT']);
+  });
+
+  it('per-workflow upload limits: generous defaults, whole positive numbers', () => {
+    const c = loadConfig({});
+    expect(c.uploadsPerWorkflow).toBe(1000);
+    expect(c.uploadBytesPerWorkflow).toBe(1000 * 2 ** 40);
+    expect(loadConfig({ ARGO_OSS_UPLOADS_PER_WORKFLOW: '5', ARGO_OSS_UPLOAD_BYTES_PER_WORKFLOW: '1048576' })).toMatchObject({ uploadsPerWorkflow: 5, uploadBytesPerWorkflow: 1048576 });
+    expect(issuesOf({ ARGO_OSS_UPLOADS_PER_WORKFLOW: '0', ARGO_OSS_UPLOAD_BYTES_PER_WORKFLOW: '1.5' }).map((i) => i.variable)).toEqual([
+      'ARGO_OSS_UPLOADS_PER_WORKFLOW',
+      'ARGO_OSS_UPLOAD_BYTES_PER_WORKFLOW',
+    ]);
   });
 
   it('never echoes secrets in errors', () => {

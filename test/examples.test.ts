@@ -23,7 +23,7 @@ import { childKey, resolveArtifact } from '../shared/download/resolve';
 import { BUILT_IN_DEFAULTS, KUBE_EVENTER_SOURCE, WORKFLOW_EVENT_TYPE, parseGcPayload, planWorkflow, targetPrefix, type ArtifactDecision, type GcDefaults, type PlanOptions } from '../shared/gc';
 import { planUpload } from '../shared/upload/plan';
 import type { StartUploadRequest } from '../shared/upload/protocol';
-import { validateArtifactKey, workflowKeyPrefix } from '../shared/tenancy';
+import { namespacePrefix, validateArtifactKey, workflowKeyPrefix } from '../shared/tenancy';
 
 const ROOT = join(import.meta.dirname, '..');
 const EXAMPLES = join(ROOT, 'examples');
@@ -613,6 +613,17 @@ describe('Workflows', () => {
     }
   });
 
+  it("write every output (and log) under the workflow's own namespaced prefix, as the recommended keyFormat does", () => {
+    for (const { file, wf } of workflows) {
+      const ident = identOf(wf);
+      const own = workflowKeyPrefix(CONFIG.workflowKeyPrefix, ident, CONFIG.artifactRoot);
+      expect(own, file).toBe(`${ident.namespace}/${ident.name}/`);
+      const keys = Object.values(completed(wf, 'Succeeded').status!.nodes!).flatMap((n) => (n.outputs?.artifacts ?? []).map((a) => a.oss!.key!));
+      expect(keys.length, file).toBeGreaterThan(0);
+      for (const key of keys) expect(key.startsWith(own), `${file}: ${key}`).toBe(true);
+    }
+  });
+
   it('run every argo-oss command line through the real CLI: flags valid, the start request well-formed and allowed for the pod', () => {
     expect(commandChecks.length).toBeGreaterThanOrEqual(7); // upload-workflow 2, large 1, fan-in 4
     for (const { file, run, container, line, result } of commandChecks) {
@@ -744,7 +755,7 @@ describe('artifact-gc-workflow.yaml', () => {
 
   it('completion deletes on-completion.txt only; on-deletion.txt and the log are owed until deletion', () => {
     const wf = completed(workflowOf(file), 'Succeeded');
-    const name = wf.metadata.name!;
+    const name = `${wf.metadata.namespace}/${wf.metadata.name!}`;
     const d = decisions(wf, 'completed', at(60_000));
     expect(actions(d)).toEqual({ 'on-completion': 'delete', 'on-deletion': 'defer', 'main-logs': 'defer' });
     expect(d['on-completion'].key).toBe(`${name}/on-completion.txt`);
@@ -752,7 +763,7 @@ describe('artifact-gc-workflow.yaml', () => {
     expect(d['on-completion'].strategy).toBe('OnWorkflowCompletion');
     expect(d['on-deletion']).toMatchObject({ key: `${name}/on-deletion.txt`, strategy: 'OnWorkflowDeletion', onDeletion: true });
     expect(d['main-logs']).toMatchObject({ strategy: 'OnWorkflowDeletion', onDeletion: true, log: true });
-    expect(d['main-logs'].key).toMatch(new RegExp(`^${name}/${name}-main-\\d+/main\\.log$`));
+    expect(d['main-logs'].key).toMatch(new RegExp(`^${name}/${wf.metadata.name!}-main-\\d+/main\\.log$`));
   });
 
   it('deletion (after the completion was handled) deletes on-deletion.txt and the log', () => {
@@ -822,8 +833,11 @@ describe('artifact-repository.yaml', () => {
     expect(() => assertServed({ bucket: repo.oss!.bucket!, endpoint: repo.oss!.endpoint!, key: 'k', source: 'repository' }, servedStorage(CONFIG))).not.toThrow();
     expect(repo.oss?.endpoint).toMatch(/^https:\/\/oss-[a-z0-9-]+-internal\.aliyuncs\.com$/);
     const wf = { name: 'wf-x7k2p', namespace: 'argo' };
-    const key = substitute(repo.oss!.keyFormat!, { 'workflow.name': wf.name, 'pod.name': `${wf.name}-main-1` });
+    // The recommended keyFormat: namespace first, so every key lies under its namespace's prefix.
+    expect(repo.oss?.keyFormat).toBe('{{workflow.namespace}}/{{workflow.name}}/{{pod.name}}');
+    const key = substitute(repo.oss!.keyFormat!, { 'workflow.namespace': wf.namespace, 'workflow.name': wf.name, 'pod.name': `${wf.name}-main-1` });
     expect(key.startsWith(workflowKeyPrefix(CONFIG.workflowKeyPrefix, wf, CONFIG.artifactRoot))).toBe(true);
+    expect(key.startsWith(namespacePrefix(CONFIG, wf.namespace)!)).toBe(true);
     expect(repo.archiveLogs).toBe(true);
     expect(repo.oss?.lifecycleRule).toBeUndefined(); // Argo's driver would overwrite the bucket's rules
     const cm = example('artifact-repository.yaml').docs[0];

@@ -75,7 +75,7 @@ describe('artifact GC reconcile', () => {
     const manifest = async (key: string, state: UploadManifest['state'], updatedAt: Date) => {
       const ref = await initiateMultipartUpload(b.oss, key);
       await uploadPart(b.oss, ref, 1, part);
-      const indexKey = indexKeyFor({ key, size: 1024, writers: 1 });
+      const indexKey = indexKeyFor({ owner: 'workflow:argo/uid-stale', key, size: 1024, writers: 1 });
       await claimIndex(b.oss, indexKey, { uploadId: ref.uploadId, key });
       const m: UploadManifest = {
         version: 1,

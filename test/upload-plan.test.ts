@@ -213,9 +213,9 @@ describe('workflowKeyPrefix', () => {
 
 describe('start identity and CRC folding', () => {
   it('changes the index key with size, fingerprint and layout, not with the order of tags', () => {
-    const base = { key: 'k', size: 10, fingerprint: 'f', writers: 1, tags: { a: '1', b: '2' } };
+    const base = { owner: 'workflow:argo/uid-1', key: 'k', size: 10, fingerprint: 'f', writers: 1, tags: { a: '1', b: '2' } };
     expect(indexKeyFor(base)).toBe(indexKeyFor({ ...base, tags: { b: '2', a: '1' } }));
-    for (const other of [{ size: 11 }, { fingerprint: 'g' }, { writers: 2 }, { partSize: 102400 }, { key: 'k2' }, { contentType: 'text/plain' }]) {
+    for (const other of [{ size: 11 }, { fingerprint: 'g' }, { writers: 2 }, { partSize: 102400 }, { key: 'k2' }, { contentType: 'text/plain' }, { owner: 'workflow:argo/uid-2' }]) {
       expect(indexKeyFor({ ...base, ...other })).not.toBe(indexKeyFor(base));
     }
   });

@@ -144,14 +144,14 @@ describe('argo-oss upload', () => {
   it('refuses a key of another workflow with a clear message and a non-zero exit', async () => {
     const { path } = await makeFile('foreign.bin', 200 * KiB);
     const token = await c.podToken('wf-a');
-    const r = await runCli(['upload', path, '--key', 'wf-b/out.bin', '--token', token, '--json'], env({ ARGO_OSS_TOKEN: '' }));
+    const r = await runCli(['upload', path, '--key', 'argo/wf-b/out.bin', '--token', token, '--json'], env({ ARGO_OSS_TOKEN: '' }));
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/argo-oss upload: could not start the upload: the coordinator answered 403 \w+: .*may only write keys under wf-a\/ \(field key\)/);
-    expect(JSON.parse(r.stdout)).toMatchObject({ key: 'wf-b/out.bin', error: { code: expect.any(String), message: expect.stringContaining('403') } });
+    expect(r.stderr).toMatch(/argo-oss upload: could not start the upload: the coordinator answered 403 \w+: .*may only write keys under argo\/wf-a\/ \(field key\)/);
+    expect(JSON.parse(r.stdout)).toMatchObject({ key: 'argo/wf-b/out.bin', error: { code: expect.any(String), message: expect.stringContaining('403') } });
     // and its own key works with the same token
-    const ok = await runCli(['upload', path, '--key', 'wf-a/out.bin', '--token', token, '--quiet'], env({ ARGO_OSS_TOKEN: '' }));
+    const ok = await runCli(['upload', path, '--key', 'argo/wf-a/out.bin', '--token', token, '--quiet'], env({ ARGO_OSS_TOKEN: '' }));
     expect(ok.code, ok.stderr).toBe(0);
-    expect(ok.stdout).toMatch(/^uploaded wf-a\/out.bin: 200 KiB in 1 part, CRC-64 \d+ verified/);
+    expect(ok.stdout).toMatch(/^uploaded argo\/wf-a\/out.bin: 200 KiB in 1 part, CRC-64 \d+ verified/);
   });
 
   it('uploads a directory as a tgz stream in Argo’s layout', async () => {

@@ -4,8 +4,9 @@
 // the build's load check) it only exports startDownloadServer.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ConfigError, loadConfig, type Env } from '../../shared/config';
+import { ConfigError, loadConfig, startupWarnings, type Env } from '../../shared/config';
 import { createDownloadAppFromConfig, type DownloadApp } from '../../shared/download/app';
+import { REQUEST_TIMEOUTS } from '../../shared/http/node';
 import { createOssClientFromConfig, type OssClient } from '../../shared/oss';
 
 export interface DownloadServerOptions {
@@ -59,6 +60,7 @@ export async function startDownloadServer(options: DownloadServerOptions = {}): 
   let port = options.port;
   try {
     const config = loadConfig(env);
+    for (const w of startupWarnings(config)) log(w);
     port ??= config.fcServerPort;
     const inFc = config.fcRegion !== undefined;
     // Inside FC without role credentials in the environment (custom.debian10 passes them per request
@@ -79,8 +81,9 @@ export async function startDownloadServer(options: DownloadServerOptions = {}): 
     port ??= Number(env.FC_SERVER_PORT) || 9000;
     listener = configErrorHandler(err);
   }
-  // Downloads may last hours: no request deadline; idle keep-alive longer than FC's front end keeps it.
-  const server = createServer({ requestTimeout: 0, keepAliveTimeout: 65_000 }, listener);
+  // Deadlines for receiving requests only (a download may stream for hours; sending has none); idle
+  // keep-alive longer than FC's front end keeps it.
+  const server = createServer({ ...REQUEST_TIMEOUTS, keepAliveTimeout: 65_000 }, listener);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, options.host ?? '0.0.0.0', () => {

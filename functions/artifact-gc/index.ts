@@ -6,7 +6,7 @@
 // and finally hands it to the dead-letter destination; duplicates are harmless (the ledger dedupes),
 // and the reconcile catches anything that still slips through. Malformed or foreign events never
 // throw: redelivering them would not help.
-import { ConfigError, loadConfig } from '../../shared/config';
+import { ConfigError, loadConfig, startupWarnings } from '../../shared/config';
 import { createGcApp, type GcApp } from '../../shared/gc/app';
 import type { GcSummary } from '../../shared/gc/types';
 import type { FcContextLike } from '../../shared/oss';
@@ -19,8 +19,11 @@ let app: GcApp | undefined;
 
 export const handler = async (event: Buffer | string, context: FcEventContext | undefined): Promise<GcSummary> => {
   try {
-    if (!app) app = createGcApp(loadConfig(process.env), { fcContext: context ?? null });
-    else {
+    if (!app) {
+      const config = loadConfig(process.env);
+      for (const w of startupWarnings(config)) console.error(w);
+      app = createGcApp(config, { fcContext: context ?? null });
+    } else {
       // Each invocation brings fresh STS credentials for the function role.
       const c = context?.credentials;
       if (c?.accessKeyId && c.accessKeySecret) {

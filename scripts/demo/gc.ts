@@ -43,7 +43,7 @@ export async function gcScenario(ctx: DemoContext, result: ScenarioResult): Prom
 
   const gcName = generatedName('artifact-gc-');
   const keepName = generatedName('nightly-report-');
-  ctx.prefixes.push(`${gcName}/`, `${keepName}/`);
+  ctx.prefixes.push(`${NAMESPACE}/${gcName}/`, `${NAMESPACE}/${keepName}/`);
   const wf = await renderExample('artifact-gc-workflow.yaml', { name: gcName, phase: 'Succeeded', repo });
   const failed = await renderExample('gc-success-only-delayed.yaml', { name: keepName, phase: 'Failed', repo, parameters: { fail: 'true' } });
   const onCompletion = keyOf(wf, 'on-completion');

@@ -12,7 +12,7 @@ import { callJson, type DemoContext } from './context';
 import { runUpload, startPod, type DemoPod, type UploadJson, type UploadRun } from './pod';
 import { DemoError, type Check, type ScenarioResult } from './report';
 import { freeBytes, generateFile, type SourceFile } from './source';
-import { exampleRepository, generatedName, renderExample, type Rendered } from './workflows';
+import { exampleRepository, generatedName, NAMESPACE, renderExample, type Rendered } from './workflows';
 
 const EXAMPLE = 'examples/large-upload-workflow.yaml';
 const MiB = 1024 * 1024;
@@ -70,10 +70,10 @@ function uploadKey(r: Rendered): string {
 /** A workflow run of the example, Running, with its pod and the pod's token. */
 async function startRun(ctx: DemoContext, repo: Repo): Promise<{ run: Rendered; pod: DemoPod }> {
   const name = generatedName('train-20g-');
-  ctx.prefixes.push(`${name}/`);
+  ctx.prefixes.push(`${NAMESPACE}/${name}/`);
   const run = await renderExample('large-upload-workflow.yaml', { name, phase: 'Running', repo, parameters: { size: String(ctx.size) }, directories: ['model'] });
   await ctx.cluster.writeWorkflow(run.workflow);
-  const pod = await startPod(ctx, name, run.podName, run.nodeId);
+  const pod = await startPod(ctx, { name, uid: run.workflow.metadata.uid! }, run.podName, run.nodeId);
   return { run, pod };
 }
 

@@ -181,8 +181,9 @@ export function createDownloadApp(config: DownloadConfig, deps: DownloadDeps): D
     if (!secret) throw sharingDisabled();
     const token = requestToken(req.headers);
     if (token === undefined) throw unauthenticated();
-    const body = readJsonObject(
-      { method: 'POST', path: '/share', query: new URLSearchParams(), headers: flattenHeaders(req.headers), body: await readShareBody(req) },
+    const shareBody = await readShareBody(req);
+    const body = await readJsonObject(
+      { method: 'POST', path: '/share', query: new URLSearchParams(), headers: flattenHeaders(req.headers), body: async () => shareBody },
       { maxBytes: SHARE_BODY_LIMIT },
     );
     const request = parseShareRequest(body, config.shareMaxTtlSeconds);

@@ -46,9 +46,19 @@ export function fcEventToRequest(event: unknown, maxBodyBytes = MAX_JSON_BODY_BY
   for (const [k, v] of Object.entries(e.headers ?? {})) headers[k.toLowerCase()] = String(v);
   const query = new URLSearchParams();
   for (const [k, v] of Object.entries(e.queryParameters ?? {})) query.append(k, String(v));
-  let body: Buffer | undefined;
-  if (typeof e.body === 'string' && e.body !== '') body = Buffer.from(e.body, e.isBase64Encoded ? 'base64' : 'utf8');
-  if (body && body.length > maxBodyBytes) throw payloadTooLarge(maxBodyBytes);
+  // FC hands the whole event over; the body is still only decoded (and measured) when a handler asks.
+  const raw = typeof e.body === 'string' && e.body !== '' ? e.body : undefined;
+  const base64 = e.isBase64Encoded === true;
+  let decoded: Promise<Buffer | undefined> | undefined;
+  const body = () =>
+    (decoded ??= (async () => {
+      if (raw === undefined) return undefined;
+      // Cheap upper bound first: no decoding of something obviously past the cap.
+      if ((base64 ? Math.floor((raw.length * 3) / 4) - 2 : raw.length) > maxBodyBytes) throw payloadTooLarge(maxBodyBytes);
+      const buf = Buffer.from(raw, base64 ? 'base64' : 'utf8');
+      if (buf.length > maxBodyBytes) throw payloadTooLarge(maxBodyBytes);
+      return buf;
+    })());
   return { method, path, query, headers, body };
 }
 
