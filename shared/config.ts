@@ -388,7 +388,9 @@ export const CONFIG_VARIABLES = [
   defineVariable({
     name: 'ARGO_OSS_KUBE_TOKEN',
     key: 'kubeToken',
-    description: "Bearer token for ARGO_OSS_KUBE_SERVER: the coordinator's own service account (needs create tokenreviews, get pods).",
+    description:
+      "Bearer token for ARGO_OSS_KUBE_SERVER: the functions' own service account (examples/rbac.yaml: create tokenreviews, get pods, " +
+      'workflows and workflowartifactgctasks, list/patch workflows).',
     components: FUNCTIONS,
     secret: true,
     parse: optionalString,
@@ -404,8 +406,9 @@ export const CONFIG_VARIABLES = [
     name: 'ARGO_OSS_TOKEN_AUDIENCES',
     key: 'tokenAudiences',
     description:
-      'Comma-separated audiences a caller token must carry (TokenReview spec.audiences), e.g. argo-oss for a ' +
-      'projected token made for the coordinator. Empty: the API server audience (plain service account tokens).',
+      'Comma-separated audiences a caller token must fit (TokenReview spec.audiences; any one suffices), e.g. argo-oss for ' +
+      "a projected token made for the coordinator. Empty: the API server's audience, i.e. the pods' automounted tokens, " +
+      'which the artifact plugin needs; only pod-bound tokens of running, owner-verified pods are accepted (docs/security.md).',
     default: '(the API server audience)',
     components: ['upload-coordinator', 'artifact-download'],
     parse: (raw) => (raw === undefined ? [] : raw.split(',').map((a) => a.trim()).filter((a) => a !== '')),
