@@ -447,7 +447,7 @@ export const CONFIG_VARIABLES = [
       "{{workflow.namespace}}; must contain {{workflow.name}} and end in '/'. Argo's default keyFormat " +
       '{{workflow.name}}/{{pod.name}} falls under the default.',
     default: '{{workflow.name}}/',
-    components: ['upload-coordinator'],
+    components: ['upload-coordinator', 'artifact-gc'],
     parse: (raw) => {
       try {
         return checkWorkflowKeyTemplate(raw ?? '{{workflow.name}}/', true);
@@ -606,6 +606,18 @@ export const CONFIG_VARIABLES = [
     description: 'artifact-gc reconcile: path of a lifecycle rules YAML file (the format of `argo-oss lifecycle apply --config`) to keep applied. Unset: lifecycle rules are left alone.',
     components: ['artifact-gc'],
     parse: optionalString,
+  }),
+  defineVariable({
+    name: 'ARGO_OSS_GC_TRUST_WORKFLOW_EVENTS',
+    key: 'gcTrustWorkflowEvents',
+    description:
+      'artifact-gc: act on whole-Workflow CloudEvents (argo-oss-artifacts.workflow.*, Argo Events resource events) as the ' +
+      "workflow's state, as sent. Default false: such an event only names a workflow, which is re-read from the cluster " +
+      '(namespace/name, uid compared). Set true only when every principal that can publish to the event bus may delete ' +
+      'any workflow\'s artifacts, or when GC has no cluster access.',
+    default: 'false',
+    components: ['artifact-gc', 'cli'],
+    parse: bool(false),
   }),
   defineVariable({
     name: 'ARGO_OSS_GC_NAMESPACES',

@@ -9,7 +9,7 @@ import { LOCAL_DEFAULT_CREDENTIALS } from '../local/defaults';
 import { startLocalStack, type LocalStack } from '../local/stack';
 import { createOssClient, objectExists, putObject, type OssClient } from '../shared/oss';
 import { runCli } from './helpers/cli';
-import { kubeEvent, workflow } from './helpers/gc';
+import { kubeEvent, NAMESPACED_KEY_PREFIX, workflow } from './helpers/gc';
 import type { Workflow } from '../shared/argo';
 
 describe('artifact GC entry points', () => {
@@ -27,7 +27,7 @@ describe('artifact GC entry points', () => {
       region: 'cn-hangzhou',
       bucket: 'argo-artifacts',
       adminToken: 'local-admin',
-      env: { ARGO_OSS_GC_STALE_UPLOAD_HOURS: '0' },
+      env: { ARGO_OSS_GC_STALE_UPLOAD_HOURS: '0', ARGO_OSS_WORKFLOW_KEY_PREFIX: NAMESPACED_KEY_PREFIX },
       log: quiet,
     });
     oss = createOssClient({ bucket: 'argo-artifacts', region: 'cn-hangzhou', endpoint: stack.env.OSS_ENDPOINT, credentials: { ...LOCAL_DEFAULT_CREDENTIALS } });
@@ -50,19 +50,19 @@ describe('artifact GC entry points', () => {
   it('serves POST /events and POST /reconcile on the local gateway', async () => {
     const info = (await (await fetch(stack.gateway.url)).json()) as { functions: Array<{ name: string; prefix: string }> };
     expect(info.functions.filter((f) => f.name === 'artifact-gc').map((f) => f.prefix).sort()).toEqual(['/events', '/reconcile']);
-    const wf = workflow({ name: 'gw', strategy: 'OnWorkflowCompletion', artifacts: [{ name: 'out', key: 'gw/p/out.tgz' }, { name: 'later', key: 'gw/p/later.tgz', strategy: 'OnWorkflowDeletion' }] });
-    await deploy(wf, ['gw/p/out.tgz', 'gw/p/later.tgz']);
+    const wf = workflow({ name: 'gw', strategy: 'OnWorkflowCompletion', artifacts: [{ name: 'out', key: 'argo/gw/p/out.tgz' }, { name: 'later', key: 'argo/gw/p/later.tgz', strategy: 'OnWorkflowDeletion' }] });
+    await deploy(wf, ['argo/gw/p/out.tgz', 'argo/gw/p/later.tgz']);
 
     const dry = await post('/events?dryRun=true', JSON.stringify([kubeEvent(wf)]));
     expect(dry).toMatchObject({ status: 200, body: { dryRun: true, planned: 1, deleted: 0 } });
     const r = await post('/events', JSON.stringify(kubeEvent(wf)));
     expect(r).toMatchObject({ status: 200, body: { deleted: 1, deferred: 1, events: { received: 1, handled: 1 } } });
-    expect(await objectExists(oss, 'gw/p/out.tgz')).toBe(false);
+    expect(await objectExists(oss, 'argo/gw/p/out.tgz')).toBe(false);
 
     await rm(join(dir, 'cluster', 'workflows', 'argo.gw.yaml'));
     const rec = await post('/reconcile');
     expect(rec).toMatchObject({ status: 200, body: { deleted: 1, workflows: { deletionsDetected: 1 } } });
-    expect(await objectExists(oss, 'gw/p/later.tgz')).toBe(false);
+    expect(await objectExists(oss, 'argo/gw/p/later.tgz')).toBe(false);
   });
 
   it('validates the gateway requests and names the field', async () => {
@@ -81,10 +81,10 @@ describe('artifact GC entry points', () => {
   });
 
   it('runs as the FC event handler for EventBridge and timer payloads, logging JSON lines', async () => {
-    Object.assign(process.env, { ...stack.env, ARGO_OSS_GC_STALE_UPLOAD_HOURS: '0' });
+    Object.assign(process.env, { ...stack.env, ARGO_OSS_GC_STALE_UPLOAD_HOURS: '0', ARGO_OSS_WORKFLOW_KEY_PREFIX: NAMESPACED_KEY_PREFIX });
     const { handler } = await import('../functions/artifact-gc/index');
-    const wf = workflow({ name: 'fc', strategy: 'OnWorkflowCompletion', artifacts: [{ name: 'out', key: 'fc/p/out.tgz' }] });
-    await deploy(wf, ['fc/p/out.tgz']);
+    const wf = workflow({ name: 'fc', strategy: 'OnWorkflowCompletion', artifacts: [{ name: 'out', key: 'argo/fc/p/out.tgz' }] });
+    await deploy(wf, ['argo/fc/p/out.tgz']);
     const ctx = { requestId: 'req-1', credentials: { accessKeyId: LOCAL_DEFAULT_CREDENTIALS.accessKeyId, accessKeySecret: LOCAL_DEFAULT_CREDENTIALS.accessKeySecret } };
     // FC collects stdout: one JSON object per line.
     const logged: string[] = [];
@@ -95,7 +95,7 @@ describe('artifact GC entry points', () => {
     try {
       const s = await handler(Buffer.from(JSON.stringify([kubeEvent(wf)])), ctx);
       expect(s).toMatchObject({ deleted: 1, events: { received: 1, handled: 1 } });
-      expect(await objectExists(oss, 'fc/p/out.tgz')).toBe(false);
+      expect(await objectExists(oss, 'argo/fc/p/out.tgz')).toBe(false);
       // Timer trigger → reconcile.
       const timer = await handler(Buffer.from(JSON.stringify({ triggerTime: new Date().toISOString(), triggerName: 'reconcile', payload: '{"action":"reconcile"}' })), ctx);
       expect(timer.workflows?.listed).toBeGreaterThan(0);
@@ -105,29 +105,29 @@ describe('artifact GC entry points', () => {
       spy.mockRestore();
     }
     const records = logged.map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(records.find((r) => r.action === 'delete')).toMatchObject({ requestId: 'req-1', key: 'fc/p/out.tgz', result: 'ok' });
+    expect(records.find((r) => r.action === 'delete')).toMatchObject({ requestId: 'req-1', key: 'argo/fc/p/out.tgz', result: 'ok' });
     expect(records.filter((r) => r.msg === 'gc run done')).toHaveLength(3);
     expect(records.find((r) => r.msg === 'event malformed')).toMatchObject({ level: 'warn', reason: expect.stringMatching(/not JSON/) });
   });
 
   it('argo-oss gc event and gc reconcile', async () => {
-    const wf = workflow({ name: 'cli', strategy: 'OnWorkflowCompletion', artifacts: [{ name: 'out', key: 'cli/p/out.tgz' }] });
-    await deploy(wf, ['cli/p/out.tgz']);
+    const wf = workflow({ name: 'cli', strategy: 'OnWorkflowCompletion', artifacts: [{ name: 'out', key: 'argo/cli/p/out.tgz' }] });
+    await deploy(wf, ['argo/cli/p/out.tgz']);
     const file = join(dir, 'event.json');
     await writeFile(file, JSON.stringify(kubeEvent(wf)));
-    const env = { ...stack.env, ARGO_OSS_GC_STALE_UPLOAD_HOURS: '0' };
+    const env = { ...stack.env, ARGO_OSS_GC_STALE_UPLOAD_HOURS: '0', ARGO_OSS_WORKFLOW_KEY_PREFIX: NAMESPACED_KEY_PREFIX };
 
     const dry = await runCli(['gc', 'event', file, '--dry-run', '--json', '--quiet'], env);
     expect(dry.code).toBe(0);
     expect(JSON.parse(dry.stdout)).toMatchObject({ dryRun: true, planned: 1, deleted: 0 });
-    expect(await objectExists(oss, 'cli/p/out.tgz')).toBe(true);
+    expect(await objectExists(oss, 'argo/cli/p/out.tgz')).toBe(true);
 
     const real = await runCli(['gc', 'event', file], env);
     expect(real.code).toBe(0);
     expect(real.stdout).toMatch(/planned 1, deleted 1 \(1 objects\)/);
-    expect(real.stdout).toMatch(/delete\s+argo\/cli cli-1\/out cli\/p\/out.tgz/);
+    expect(real.stdout).toMatch(/delete\s+argo\/cli cli-1\/out argo\/cli\/p\/out.tgz/);
     expect(real.stderr).toMatch(/"action":"delete"/);
-    expect(await objectExists(oss, 'cli/p/out.tgz')).toBe(false);
+    expect(await objectExists(oss, 'argo/cli/p/out.tgz')).toBe(false);
 
     const rec = await runCli(['gc', 'reconcile', '--json', '--quiet'], env);
     expect(rec.code).toBe(0);
