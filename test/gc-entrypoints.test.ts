@@ -1,6 +1,7 @@
 // The GC's three front doors over the same core: the FC event handler (EventBridge + timer payloads
 // as Buffers), the local gateway's POST /events and POST /reconcile, and `argo-oss gc`.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -42,8 +43,9 @@ describe('artifact GC entry points', () => {
     await writeFile(join(dir, 'cluster', 'workflows', `${wf.metadata.namespace}.${wf.metadata.name}.yaml`), stringify(wf));
     for (const k of keys) await putObject(oss, k, 'x');
   };
-  const post = async (path: string, body?: string) => {
-    const res = await fetch(`${stack.gateway.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, ...(body !== undefined ? { body } : {}) });
+  const post = async (path: string, body?: string, token: string | null = 'local-admin') => {
+    const headers: Record<string, string> = { 'content-type': 'application/json', ...(token !== null ? { authorization: `Bearer ${token}` } : {}) };
+    const res = await fetch(`${stack.gateway.url}${path}`, { method: 'POST', headers, ...(body !== undefined ? { body } : {}) });
     return { status: res.status, body: (await res.json()) as any };
   };
 
@@ -65,6 +67,33 @@ describe('artifact GC entry points', () => {
     expect(await objectExists(oss, 'argo/gw/p/later.tgz')).toBe(false);
   });
 
+  it('requires the admin token on /events and /reconcile, before reading the body (issue 10, F9)', async () => {
+    const wf = workflow({ name: 'forged', strategy: 'OnWorkflowCompletion', artifacts: [{ name: 'out', key: 'argo/forged/p/out.tgz' }] });
+    await deploy(wf, ['argo/forged/p/out.tgz']);
+    const forged = JSON.stringify({ specversion: '1.0', id: 'x', source: 'attacker', type: 'argo-oss-artifacts.workflow.deleted', data: wf });
+    for (const token of [null, 'wrong', 'local-admin-but-longer', 'team-a-user-token']) {
+      for (const path of ['/events', '/reconcile']) {
+        const r = await post(path, forged, token);
+        expect(r, `${path} with ${token}`).toMatchObject({ status: 401, body: { error: { code: 'Unauthorized' } } });
+      }
+    }
+    expect(await objectExists(oss, 'argo/forged/p/out.tgz')).toBe(true);
+    // Refused on the headers alone: a body announced but never sent is not waited for.
+    const early = await new Promise<{ status?: number; auth?: string }>((resolve, reject) => {
+      const req = httpRequest(`${stack.gateway.url}/events`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(32 * 1024 * 1024) } }, (res) => {
+        res.resume();
+        resolve({ status: res.statusCode, auth: res.headers['www-authenticate'] });
+        req.destroy();
+      });
+      req.on('error', reject);
+      req.flushHeaders();
+    });
+    expect(early).toEqual({ status: 401, auth: expect.stringMatching(/^Bearer/) });
+    // The other functions keep their own authentication: the gateway does not demand the admin token there.
+    expect((await fetch(`${stack.gateway.url}/uploads`, { method: 'POST', body: '{}' })).status).toBe(401);
+    expect((await fetch(`${stack.gateway.url}/healthz`)).status).toBe(200);
+  });
+
   it('validates the gateway requests and names the field', async () => {
     expect(await post('/events', '{not json')).toMatchObject({ status: 400, body: { error: { code: 'InvalidJson', field: 'body' } } });
     expect(await post('/events')).toMatchObject({ status: 400, body: { error: { field: 'body' } } });
@@ -72,7 +101,7 @@ describe('artifact GC entry points', () => {
     expect(await post('/events?dryRun=maybe', '{}')).toMatchObject({ status: 400, body: { error: { field: 'dryRun' } } });
     expect(await post('/reconcile', '{"dry":true}')).toMatchObject({ status: 400, body: { error: { field: 'dry' } } });
     expect(await post('/reconcile', '{"dryRun":"yes"}')).toMatchObject({ status: 400, body: { error: { field: 'dryRun' } } });
-    expect((await fetch(`${stack.gateway.url}/events`)).status).toBe(405);
+    expect((await fetch(`${stack.gateway.url}/events`, { headers: { authorization: 'Bearer local-admin' } })).status).toBe(405);
     // A foreign CloudEvent is acknowledged, not an error.
     expect(await post('/events', JSON.stringify({ specversion: '1.0', id: '1', source: 'acs.oss', type: 'oss:ObjectCreated:PutObject', data: {} }))).toMatchObject({
       status: 200,
