@@ -10,10 +10,13 @@ import { getObjectTags, mapLimit, putObject } from '../shared/oss';
 import { ownerMetadata, type WorkflowIdentity } from '../shared/tenancy';
 import type { Workflow } from '../shared/argo';
 import { kubeEvent, startGcBench, workflow, type ArtifactSpec, type GcBench } from './helpers/gc';
+import { seedTenants } from './helpers/tenants';
 
-const A: WorkflowIdentity = { namespace: 'team-a', name: 'same', uid: '00000000-0000-4000-8000-00000000a001' };
-const B: WorkflowIdentity = { namespace: 'team-b', name: 'same', uid: '00000000-0000-4000-8000-00000000b001' };
-const KEEP_B: WorkflowIdentity = { namespace: 'team-b', name: 'keep-b', uid: '00000000-0000-4000-8000-00000000b002' };
+// Set from the shared two-tenant cluster (test/helpers/tenants.ts): team-a/same, team-b/same, team-b/only-b.
+let A: WorkflowIdentity;
+let B: WorkflowIdentity;
+/** team-b's second workflow (`only-b`), whose OnWorkflowDeletion artifact team-a's forged events go after. */
+let ONLY_B: WorkflowIdentity;
 
 // team-b's bytes: under its prefix, in the legacy `<name>/` layout both tenants' `same` would share,
 // and outside any prefix with team-b/same recorded as their writer.
@@ -25,8 +28,8 @@ const B_KEYS = [
   'team-b/same/unlisted.bin',
   'same/p/legacy.tgz',
 ];
-/** team-b/keep-b's OnWorkflowDeletion artifact: owed to team-b only when keep-b is really deleted. */
-const KEEP_B_OWED = 'team-b/keep-b/p/owed.tgz';
+/** team-b/only-b's OnWorkflowDeletion artifact: owed to team-b only when only-b is really deleted. */
+const ONLY_B_OWED = 'team-b/only-b/p/owed.tgz';
 const B_OWNED = 'elsewhere/written-by-b.bin';
 /** Metadata naming team-a/same but with team-b's uid: not team-a's. */
 const FORGED_OWNER = 'elsewhere/forged-owner.bin';
@@ -61,12 +64,15 @@ describe('GC tenant isolation (team-a / team-b, both running `same`)', () => {
 
   beforeAll(async () => {
     b = await startGcBench();
+    // The shared fixture's identities; the statuses below are rewritten onto the same namespace, name and uid.
+    const t = await seedTenants(b.k8s);
+    [A, B, ONLY_B] = [t.a.workflow, t.b.workflow, t.onlyB];
     await putOwned(B_KEYS, B);
-    await putOwned([KEEP_B_OWED], KEEP_B);
+    await putOwned([ONLY_B_OWED], ONLY_B);
     await putOwned([B_OWNED], B);
     await putOwned([FORGED_OWNER], { ...A, uid: B.uid });
     await b.writeWorkflow(spec(B, [{ name: 'out', key: 'team-b/same/p/out.tgz' }], { phase: 'Running' }));
-    await b.writeWorkflow(spec(KEEP_B, [{ name: 'owed', key: KEEP_B_OWED }], { strategy: 'OnWorkflowDeletion' }));
+    await b.writeWorkflow(spec(ONLY_B, [{ name: 'owed', key: ONLY_B_OWED }], { strategy: 'OnWorkflowDeletion' }));
   });
   afterAll(async () => {
     await b?.close();
@@ -107,41 +113,41 @@ describe('GC tenant isolation (team-a / team-b, both running `same`)', () => {
 
   it('forged uids in events: a ghost or another workflow carrying team-b’s uid runs none of team-b’s GC state', async () => {
     const app = b.app();
-    // team-b/keep-b completes: its OnWorkflowDeletion artifact is owed in the ledger.
-    expect(await app.handleEvents(kubeEvent({ metadata: KEEP_B }))).toMatchObject({ deferred: 1, errors: [] });
+    // team-b/only-b completes: its OnWorkflowDeletion artifact is owed in the ledger.
+    expect(await app.handleEvents(kubeEvent({ metadata: ONLY_B }))).toMatchObject({ deferred: 1, errors: [] });
     const events = [
-      kubeEvent({ metadata: { namespace: 'team-a', name: 'ghost', uid: KEEP_B.uid } }, 'WorkflowFailed'),
-      kubeEvent({ metadata: { namespace: 'team-a', name: 'same', uid: KEEP_B.uid } }, 'WorkflowFailed'),
-      kubeEvent({ metadata: { namespace: 'team-b', name: 'ghost', uid: KEEP_B.uid } }, 'WorkflowFailed'),
+      kubeEvent({ metadata: { namespace: 'team-a', name: 'ghost', uid: ONLY_B.uid } }, 'WorkflowFailed'),
+      kubeEvent({ metadata: { namespace: 'team-a', name: 'same', uid: ONLY_B.uid } }, 'WorkflowFailed'),
+      kubeEvent({ metadata: { namespace: 'team-b', name: 'ghost', uid: ONLY_B.uid } }, 'WorkflowFailed'),
     ];
     const s = await app.handleEvents(events);
     expect(s).toMatchObject({ deleted: 0, refused: 3, errors: [] });
-    expect(s.plan.every((p) => /belongs to team-b\/keep-b/.test(p.reason))).toBe(true);
-    expect(await b.exists(KEEP_B_OWED)).toBe(true);
-    expect((await readEntry(b.oss, KEEP_B.uid))?.deletedAt).toBeUndefined();
-    // The event with keep-b's own name and uid while keep-b exists: no deletion-time action either.
-    expect(await app.handleEvents(kubeEvent({ metadata: KEEP_B }, 'WorkflowFailed'))).toMatchObject({ deleted: 0, errors: [] });
-    expect(await b.exists(KEEP_B_OWED)).toBe(true);
-    const audited = (await b.audit()).filter((r) => r.action === 'refuse' && /keep-b/.test(r.reason ?? ''));
+    expect(s.plan.every((p) => /belongs to team-b\/only-b/.test(p.reason))).toBe(true);
+    expect(await b.exists(ONLY_B_OWED)).toBe(true);
+    expect((await readEntry(b.oss, ONLY_B.uid))?.deletedAt).toBeUndefined();
+    // The event with only-b's own name and uid while only-b exists: no deletion-time action either.
+    expect(await app.handleEvents(kubeEvent({ metadata: ONLY_B }, 'WorkflowFailed'))).toMatchObject({ deleted: 0, errors: [] });
+    expect(await b.exists(ONLY_B_OWED)).toBe(true);
+    const audited = (await b.audit()).filter((r) => r.action === 'refuse' && /only-b/.test(r.reason ?? ''));
     expect(audited.map((r) => `${r.workflow?.namespace}/${r.workflow?.name}`).sort()).toEqual(['team-a/ghost', 'team-a/same', 'team-b/ghost']);
   });
 
   it('forged whole-Workflow CloudEvents are re-read from the cluster: a fake deletion or completion of team-b’s workflows does nothing', async () => {
     const app = b.app();
     const ce = (type: string, data: unknown) => ({ specversion: '1.0', id: `${type}-${Math.random()}`, source: 'attacker', type, data });
-    // keep-b "deleted" (it still exists); team-b/same "completed" with a status naming its own bytes (it is Running);
-    // Argo Events' DELETE of team-b/same carrying team-a's uid; a deleted ghost with keep-b's uid.
+    // only-b "deleted" (it still exists); team-b/same "completed" with a status naming its own bytes (it is Running);
+    // Argo Events' DELETE of team-b/same carrying team-a's uid; a deleted ghost with only-b's uid.
     const fakeB = spec(B, [{ name: 'out', key: 'team-b/same/p/out.tgz' }, { name: 'dir', key: 'team-b/same/p/dir/' }]);
     const s = await app.handleEvents([
-      ce('argo-oss-artifacts.workflow.deleted', spec(KEEP_B, [{ name: 'owed', key: KEEP_B_OWED }], { strategy: 'OnWorkflowDeletion' })),
+      ce('argo-oss-artifacts.workflow.deleted', spec(ONLY_B, [{ name: 'owed', key: ONLY_B_OWED }], { strategy: 'OnWorkflowDeletion' })),
       ce('argo-oss-artifacts.workflow.completed', fakeB),
       { ...ce('resource', { type: 'DELETE', body: { ...fakeB, metadata: { ...fakeB.metadata, uid: A.uid } } }) },
-      ce('argo-oss-artifacts.workflow.deleted', spec({ namespace: 'team-b', name: 'ghost', uid: KEEP_B.uid }, [])),
+      ce('argo-oss-artifacts.workflow.deleted', spec({ namespace: 'team-b', name: 'ghost', uid: ONLY_B.uid }, [])),
     ]);
     expect(s).toMatchObject({ deleted: 0, errors: [] });
     expect(s.events).toMatchObject({ received: 4, malformed: 0 });
     await allThere();
-    expect((await readEntry(b.oss, KEEP_B.uid))?.deletedAt).toBeUndefined();
+    expect((await readEntry(b.oss, ONLY_B.uid))?.deletedAt).toBeUndefined();
     expect(await readEntry(b.oss, B.uid)).toBeUndefined();
   });
 
@@ -167,10 +173,10 @@ describe('GC tenant isolation (team-a / team-b, both running `same`)', () => {
     expect(await readEntry(b.oss, A.uid)).toBeUndefined();
     await allThere();
 
-    // team-b can still use its own GC: keep-b deleted → its owed artifact is reclaimed.
-    await b.removeWorkflow(spec(KEEP_B, []));
+    // team-b can still use its own GC: only-b deleted → its owed artifact is reclaimed.
+    await b.removeWorkflow(spec(ONLY_B, []));
     expect(await app.reconcile()).toMatchObject({ deleted: 1, errors: [] });
-    expect(await b.exists(KEEP_B_OWED)).toBe(false);
+    expect(await b.exists(ONLY_B_OWED)).toBe(false);
     expect(await b.exists('team-b/same/p/out.tgz')).toBe(true);
   });
 
