@@ -1,7 +1,9 @@
 // The artifact GC function on the local gateway: `POST /events` stands in for EventBridge (body: one
 // CloudEvent or an array) and `POST /reconcile` for the timer trigger; both answer the JSON summary
-// (500 with the same body when an event could not be processed, so a caller retries). OSS and cluster
-// access come from the arguments, never from the environment.
+// (500 with the same body when an event could not be processed, so a caller retries). Both are admin
+// routes: in the cloud only the EventBridge rule and the timer can invoke the function, so locally only
+// the holder of the stack's admin token may (the gateway checks it before the body is read). OSS and
+// cluster access come from the arguments, never from the environment.
 import type { GcApp } from '../shared/gc/app';
 import type { HttpRequest } from '../shared/http/types';
 import type { LocalFunctionAccess, Mount } from './gateway';
@@ -71,8 +73,8 @@ export async function gcMounts(o: GcMountOptions): Promise<{ mounts: Mount[]; ap
   return {
     app: wrapped,
     mounts: [
-      { name: 'artifact-gc', prefix: '/events', description: 'POST one CloudEvent or an array (the EventBridge stand-in): artifact GC', handler },
-      { name: 'artifact-gc', prefix: '/reconcile', description: 'POST: the GC reconcile (the timer trigger stand-in)', handler },
+      { name: 'artifact-gc', prefix: '/events', auth: 'admin', description: 'POST one CloudEvent or an array (the EventBridge stand-in): artifact GC; admin token', handler },
+      { name: 'artifact-gc', prefix: '/reconcile', auth: 'admin', description: 'POST: the GC reconcile (the timer trigger stand-in); admin token', handler },
     ],
   };
 }

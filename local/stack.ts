@@ -116,6 +116,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       host: opts.host,
       port: ports.gateway,
       mounts,
+      adminToken: kube.adminToken,
       info: { service: 'argo-oss local stack', oss: ossEndpoint, kubernetes: kube.url, bucket: opts.bucket, region: opts.region },
       log: log && ((line) => log(`gateway ${line}`)),
     });

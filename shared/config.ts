@@ -650,6 +650,18 @@ export const CONFIG_VARIABLES = [
     parse: optionalString,
   }),
   defineVariable({
+    name: 'ARGO_OSS_GC_TRUST_WORKFLOW_EVENTS',
+    key: 'gcTrustWorkflowEvents',
+    description:
+      'artifact-gc: act on whole-Workflow CloudEvents (argo-oss-artifacts.workflow.*, Argo Events resource events) as the ' +
+      "workflow's state, as sent. Default false: such an event only names a workflow, which is re-read from the cluster " +
+      '(namespace/name, uid compared). Set true only when every principal that can publish to the event bus may delete ' +
+      'any workflow\'s artifacts, or when GC has no cluster access.',
+    default: 'false',
+    components: ['artifact-gc', 'cli'],
+    parse: bool(false),
+  }),
+  defineVariable({
     name: 'ARGO_OSS_GC_NAMESPACES',
     key: 'gcNamespaces',
     description: 'artifact-gc: comma-separated namespaces whose workflows are handled. Empty: all namespaces.',

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../local/stack';
 import { LOCAL_DEFAULT_BUCKET, LOCAL_DEFAULT_CREDENTIALS, LOCAL_DEFAULT_REGION } from '../local/defaults';
 import { createOssClient, objectExists, putObject, type OssClient } from '../shared/oss';
-import { kubeEvent, workflow } from './helpers/gc';
+import { kubeEvent, NAMESPACED_KEY_PREFIX, workflow } from './helpers/gc';
 
 const run = promisify(execFile);
 const root = new URL('..', import.meta.url).pathname;
@@ -88,17 +88,17 @@ describe('function bundles from npm run build, against the local stack', () => {
       name: 'bundle-gc',
       strategy: 'OnWorkflowDeletion',
       artifacts: [
-        { name: 'done', key: 'bundle-gc/p/done.txt', strategy: 'OnWorkflowCompletion' },
-        { name: 'kept', key: 'bundle-gc/p/kept.txt' },
+        { name: 'done', key: 'argo/bundle-gc/p/done.txt', strategy: 'OnWorkflowCompletion' },
+        { name: 'kept', key: 'argo/bundle-gc/p/kept.txt' },
       ],
     });
     await mkdir(join(isolated, 'stack/cluster/workflows'), { recursive: true });
     await writeFile(join(isolated, 'stack/cluster/workflows/bundle-gc.yaml'), stringify(wf));
-    for (const key of ['bundle-gc/p/done.txt', 'bundle-gc/p/kept.txt']) await putObject(oss, key, key);
-    const summary = await invokeBundle(join(isolated, 'artifact-gc'), [kubeEvent(wf)], env);
+    for (const key of ['argo/bundle-gc/p/done.txt', 'argo/bundle-gc/p/kept.txt']) await putObject(oss, key, key);
+    const summary = await invokeBundle(join(isolated, 'artifact-gc'), [kubeEvent(wf)], { ...env, ARGO_OSS_WORKFLOW_KEY_PREFIX: NAMESPACED_KEY_PREFIX });
     expect(summary).toMatchObject({ deleted: 1, events: { received: 1, handled: 1 } });
-    expect(await objectExists(oss, 'bundle-gc/p/done.txt')).toBe(false);
-    expect(await objectExists(oss, 'bundle-gc/p/kept.txt')).toBe(true);
+    expect(await objectExists(oss, 'argo/bundle-gc/p/done.txt')).toBe(false);
+    expect(await objectExists(oss, 'argo/bundle-gc/p/kept.txt')).toBe(true);
   });
 
   it('artifact-download: `node index.js` listens on FC_SERVER_PORT and streams an artifact with the caller\'s token', async () => {

@@ -20,7 +20,7 @@ import { assertServed, servedStorage, type Artifact, type ArtifactLocation, type
 import { loadConfig } from '../shared/config';
 import { parseArtifactPath } from '../shared/download/routes';
 import { childKey, resolveArtifact } from '../shared/download/resolve';
-import { BUILT_IN_DEFAULTS, KUBE_EVENTER_SOURCE, WORKFLOW_EVENT_TYPE, parseGcPayload, planWorkflow, targetPrefix, type ArtifactDecision, type GcDefaults, type PlanOptions } from '../shared/gc';
+import { BUILT_IN_DEFAULTS, KUBE_EVENTER_SOURCE, WORKFLOW_EVENT_TYPE, parseGcPayload, ownershipRule, planWorkflow, targetPrefix, type ArtifactDecision, type GcDefaults, type PlanOptions } from '../shared/gc';
 import { planUpload } from '../shared/upload/plan';
 import type { StartUploadRequest } from '../shared/upload/protocol';
 import { namespacePrefix, validateArtifactKey, workflowKeyPrefix } from '../shared/tenancy';
@@ -216,7 +216,7 @@ function completed(wf: Json, phase: 'Succeeded' | 'Failed' | 'Error', repo = rep
   };
 }
 
-const planOptions = (defaults: GcDefaults = BUILT_IN_DEFAULTS): PlanOptions => ({ defaults, served: servedStorage(CONFIG), artifactRoot: CONFIG.artifactRoot });
+const planOptions = (defaults: GcDefaults = BUILT_IN_DEFAULTS): PlanOptions => ({ defaults, served: servedStorage(CONFIG), artifactRoot: CONFIG.artifactRoot, ownership: ownershipRule(CONFIG) });
 
 function decisions(wf: Workflow, event: 'completed' | 'deleted', now: Date, defaults?: GcDefaults, deletedAt?: Date): Record<string, ArtifactDecision> {
   const plan = planWorkflow(wf, event, now, { ...planOptions(defaults), ...(deletedAt ? { deletedAt } : {}) });

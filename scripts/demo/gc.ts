@@ -27,7 +27,8 @@ function printSummary(ctx: DemoContext, s: GcSummary, workflows: string[]): void
 
 async function post(ctx: DemoContext, path: string, body: unknown): Promise<GcSummary> {
   ctx.signal.throwIfAborted();
-  const r = await callJson(`${ctx.stack.gatewayUrl}${path}`, { method: 'POST', body });
+  // Admin routes: the EventBridge and timer stand-ins take the stack's admin token.
+  const r = await callJson(`${ctx.stack.gatewayUrl}${path}`, { method: 'POST', body, token: ctx.stack.adminToken });
   if (r.status !== 200) throw new DemoError(`POST ${path}: HTTP ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`);
   return r.body as GcSummary;
 }

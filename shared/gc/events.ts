@@ -13,8 +13,9 @@
 //      argo-oss-artifacts.workflow.updated     same as completed (anything not completed is ignored)
 //      argo-oss-artifacts.workflow.deleted     the workflow's last state; it is gone
 //    and Argo Events' resource event source (type "resource", data {type: ADD|UPDATE|DELETE, body:
-//    Workflow}); DELETE is a deletion. The object is trusted as the workflow's state: only principals
-//    allowed to publish to the event bus can send it.
+//    Workflow}); DELETE is a deletion. The object is NOT trusted as the workflow's state (issue 10, F9):
+//    it only names a workflow (namespace, name, uid), which is re-read from the cluster like a
+//    kube-eventer event's — unless ARGO_OSS_GC_TRUST_WORKFLOW_EVENTS=true opts in (app.ts).
 // An FC timer event ({triggerTime, triggerName, payload}) or {"action": "reconcile"} asks for a reconcile.
 import type { Workflow } from '../argo';
 import { isNamespaceName, isObjectName } from '../tenancy';

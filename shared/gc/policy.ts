@@ -13,7 +13,8 @@
 import { ArgoError, COMPLETED_PHASES, resolveArtifactLocation, type Workflow } from '../argo';
 import { parseDurationSeconds } from '../duration';
 import { gcCandidates, referencedKeys, type GcCandidate } from './strategy';
-import { prefixOverlaps, targetFor, targetPrefix, unsafeReason, type LiveKeyIndex, type SafetyOptions } from './targets';
+import { ownershipOf, type OwnershipRule } from './ownership';
+import { prefixOverlaps, targetFor, targetPrefix, unsafeReason, type SafetyOptions } from './targets';
 import type { ArtifactDecision, GcEventKind, GcWhen, WorkflowRef } from './types';
 
 export const GC_WHEN_ANNOTATION = 'argo-oss-artifacts/gc-when';
@@ -79,8 +80,8 @@ export interface PlanOptions extends SafetyOptions {
   defaults: GcDefaults;
   /** When the deletion happened (default: metadata.deletionTimestamp, else now). */
   deletedAt?: Date;
-  /** Other workflows' artifact keys (reconcile): prefixes touching them are refused. */
-  otherWorkflows?: LiveKeyIndex;
+  /** Whose keys the workflow may delete (ownership.ts): prefixes outside its own prefix are refused here. */
+  ownership: OwnershipRule;
 }
 
 export interface WorkflowPlan {
@@ -134,6 +135,9 @@ function decide(wf: Workflow, c: GcCandidate, event: GcEventKind, policy: Workfl
   const target = targetFor(location, c.artifact);
   const unsafe = unsafeReason(location, target, opts);
   if (unsafe) return { ...base, key: location.key, location, target, action: 'refuse', reason: unsafe };
+  // Objects outside the own prefix are proven (or refused) by their recorded owner when executed.
+  const owned = ownershipOf(target, workflowRef(wf), opts.ownership);
+  if (owned.kind === 'refuse') return { ...base, key: location.key, location, target, action: 'refuse', reason: owned.reason };
   const found = { ...base, key: location.key, location, target };
   const delay = policy.delaySeconds * 1000;
   if (c.strategy.strategy === 'OnWorkflowCompletion') {
@@ -153,18 +157,16 @@ function sameTiming(a: ArtifactDecision, b: ArtifactDecision): boolean {
 }
 
 /**
- * A prefix target must not delete another artifact that is still live: refused unless every artifact
- * it would touch is reclaimed at the same time (same workflow), and never when it touches another
- * workflow's artifact (otherWorkflows, in the reconcile).
+ * A prefix target must not delete another artifact of the workflow that is still live: refused unless
+ * every artifact it would touch is reclaimed at the same time. (Other workflows' keys are protected by
+ * the ownership rule, not by what their statuses list.)
  */
-function refuseOverlaps(wf: Workflow, decisions: ArtifactDecision[], opts: PlanOptions): void {
-  const uid = wf.metadata.uid ?? '';
+function refuseOverlaps(wf: Workflow, decisions: ArtifactDecision[]): void {
   const keys = referencedKeys(wf);
   for (const d of decisions) {
     if ((d.action !== 'delete' && d.action !== 'defer') || !d.target) continue;
     const prefix = targetPrefix(d.target);
     if (!prefix) continue;
-    let refused = false;
     for (const other of keys) {
       const same = other.replace(/\/+$/, '') === d.key!.replace(/\/+$/, '');
       if (!prefixOverlaps(prefix, other, same) || same) continue;
@@ -174,16 +176,8 @@ function refuseOverlaps(wf: Workflow, decisions: ArtifactDecision[], opts: PlanO
         Object.assign(d, { action: 'refuse', reason: `prefix ${prefix} would also delete artifact key ${JSON.stringify(other)} of this workflow, which is not reclaimed with it` });
         delete d.dueAt;
         delete d.onDeletion;
-        refused = true;
         break;
       }
-    }
-    if (refused || !opts.otherWorkflows) continue;
-    const hit = opts.otherWorkflows.conflict(prefix, uid);
-    if (hit) {
-      Object.assign(d, { action: 'refuse', reason: `prefix ${prefix} overlaps artifact key ${JSON.stringify(hit.key)} of another workflow (uid ${hit.owner})` });
-      delete d.dueAt;
-      delete d.onDeletion;
     }
   }
 }
@@ -220,6 +214,6 @@ export function planWorkflow(wf: Workflow, event: GcEventKind, now: Date, opts: 
     plan.deletedAt = iso(deleted);
   }
   plan.decisions = candidates.map((c) => decide(wf, c, event, policy.policy, { now: now.getTime(), completed, deleted }, opts));
-  refuseOverlaps(wf, plan.decisions, opts);
+  refuseOverlaps(wf, plan.decisions);
   return plan;
 }
