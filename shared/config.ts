@@ -447,7 +447,7 @@ export const CONFIG_VARIABLES = [
       "{{workflow.namespace}}; must contain {{workflow.name}} and end in '/'. Argo's default keyFormat " +
       '{{workflow.name}}/{{pod.name}} falls under the default.',
     default: '{{workflow.name}}/',
-    components: ['upload-coordinator'],
+    components: ['upload-coordinator', 'artifact-download'],
     parse: (raw) => {
       try {
         return checkWorkflowKeyTemplate(raw ?? '{{workflow.name}}/', true);
