@@ -3,7 +3,7 @@
 // names team-b's key, folder and .tgz: team-a's user gets no bytes, no listing and no share link,
 // with the same body as for a key where nothing is stored, while each tenant still downloads, lists
 // and shares its own. Objects outside the namespace prefixes are served by their recorded owner (the
-// coordinator's metadata): to users who may get that workflow, not to others.
+// coordinator's metadata): to users who may get that workflow, not to others. Plus the .tgz limits.
 import { once } from 'node:events';
 import { Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
@@ -327,4 +327,66 @@ describe('single-tenant layouts (no namespace in the key template)', () => {
       await legacy.close();
     }
   }, 30_000);
+});
+
+describe('.tgz limits (F10)', () => {
+  const MiB = 1024 * 1024;
+  let t: DownloadFixture;
+  const T = { namespace: 'team-a', name: 'bomb', uid: '00000000-0000-4000-8000-00000000a003' };
+  const tf = (name: string, rest = '') => `/artifact-files/team-a/workflows/bomb/bomb-1/outputs/${name}${rest}`;
+
+  beforeAll(async () => {
+    t = await startDownloadFixture({ env: { ...NAMESPACED, ARGO_OSS_TGZ_MAX_BYTES: String(2 * MiB), ARGO_OSS_TGZ_MAX_ENTRIES: '50' }, tokens: TOKENS });
+    await t.kube.writeWorkflow(
+      manifest(T, 'bomb-1', { bomb: 'team-a/bomb/bomb.tgz', mixed: 'team-a/bomb/mixed.tgz', many: 'team-a/bomb/many.tgz' }),
+    );
+    await Promise.all([
+      // 64 MiB of zeros: a few tens of KiB compressed.
+      t.putStream('team-a/bomb/bomb.tgz', tgz([{ name: 'zeros.bin', size: 64 * MiB, zeros: true }, { name: 'after.txt', body: 'after' }])),
+      t.putStream('team-a/bomb/mixed.tgz', tgz([{ name: 'small.txt', body: 'small' }, { name: 'one-mib.bin', size: MiB, zeros: true }, { name: 'big.bin', size: 8 * MiB, zeros: true }, { name: 'last.txt', body: 'last' }])),
+      t.putStream('team-a/bomb/many.tgz', tgz(Array.from({ length: 60 }, (_, i) => ({ name: `f${String(i).padStart(2, '0')}.txt`, body: String(i) })))),
+    ]);
+  }, 60_000);
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const tooLarge = async (path: string, variable: string) => {
+    const r = await t.request(path, { token: USER.a });
+    expect(r.status, path).toBe(422);
+    const e = errorOf(r);
+    expect(e.code).toBe('ArchiveTooLarge');
+    expect(e.message).toContain(variable);
+    expect(e.message).toContain('download=raw');
+  };
+
+  it('a listing past the decompressed-bytes cap → 422 ArchiveTooLarge', async () => {
+    await tooLarge(tf('bomb', '/'), 'ARGO_OSS_TGZ_MAX_BYTES');
+    await tooLarge(tf('mixed', '/'), 'ARGO_OSS_TGZ_MAX_BYTES');
+  });
+
+  it('a member whose end lies past the cap → 422 before any byte of it; members before it are served whole', async () => {
+    await tooLarge(tf('bomb', '/after.txt'), 'ARGO_OSS_TGZ_MAX_BYTES');
+    await tooLarge(tf('bomb', '/zeros.bin'), 'ARGO_OSS_TGZ_MAX_BYTES');
+    await tooLarge(tf('mixed', '/big.bin'), 'ARGO_OSS_TGZ_MAX_BYTES');
+    await tooLarge(tf('mixed', '/last.txt'), 'ARGO_OSS_TGZ_MAX_BYTES');
+    expect((await t.request(tf('mixed', '/small.txt'), { token: USER.a })).body.toString()).toBe('small');
+    const mib = await t.stream(tf('mixed', '/one-mib.bin'), { token: USER.a });
+    expect(mib.status).toBe(200);
+    expect(mib.complete).toBe(true);
+    expect(mib.bytes).toBe(MiB);
+  });
+
+  it('past the entry cap → 422 for the listing and for members behind it', async () => {
+    await tooLarge(tf('many', '/'), 'ARGO_OSS_TGZ_MAX_ENTRIES');
+    await tooLarge(tf('many', '/f59.txt'), 'ARGO_OSS_TGZ_MAX_ENTRIES');
+    expect((await t.request(tf('many', '/f10.txt'), { token: USER.a })).body.toString()).toBe('10');
+  });
+
+  it('the archive itself is never capped', async () => {
+    const raw = await t.stream(tf('bomb'), { token: USER.a });
+    expect(raw.status).toBe(200);
+    expect(raw.complete).toBe(true);
+  });
 });

@@ -38,6 +38,8 @@ export type DownloadConfig = Pick<
   | 'contentSecurityPolicy'
   | 'xFrameOptions'
   | 'authCacheSeconds'
+  | 'tgzMaxBytes'
+  | 'tgzMaxEntries'
 >;
 
 export interface DownloadDeps {
@@ -136,7 +138,8 @@ export function createDownloadApp(config: DownloadConfig, deps: DownloadDeps): D
 
   async function serveTgzListing(ctx: ServeContext, key: string, info: ObjectInfo, dir: string, route: ArtifactRoute, format: ListingFormat): Promise<void> {
     const archive = await getObjectStream(ctx.oss, key, info.etag ? { ifMatch: info.etag } : {});
-    const entries = archiveEntries(await listTgz(archive.stream, { signal: ctx.signal }), dir);
+    const members = await listTgz(archive.stream, { signal: ctx.signal, maxBytes: config.tgzMaxBytes, maxEntries: config.tgzMaxEntries });
+    const entries = archiveEntries(members, dir);
     if (!entries) throw new HttpError(404, 'MemberNotFound', `the archive has no directory ${JSON.stringify(dir)}`);
     const w = new ListingWriter(ctx.res, format, route.canonicalPath, ctx.head);
     await w.start(config);
