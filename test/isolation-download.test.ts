@@ -13,16 +13,19 @@ import { putObject } from '../shared/oss';
 import { ownerMetadata, type WorkflowIdentity } from '../shared/tenancy';
 import { artifact, startDownloadFixture, workflow, type DownloadFixture, type HttpResult } from './helpers/download';
 import type { TokenSpec } from './helpers/kube-api';
+import { seedTenants, type Tenants } from './helpers/tenants';
 
 const SECRET = 'isolation-share-secret-0123456789abcdef';
 const NAMESPACED = { ARGO_OSS_WORKFLOW_KEY_PREFIX: '{{workflow.namespace}}/{{workflow.name}}/', ARGO_OSS_SHARE_SECRET: SECRET };
 
-const A = { namespace: 'team-a', name: 'same', uid: '00000000-0000-4000-8000-00000000a001' } satisfies WorkflowIdentity;
-const B = { namespace: 'team-b', name: 'same', uid: '00000000-0000-4000-8000-00000000b001' } satisfies WorkflowIdentity;
-const ONLY_B = { namespace: 'team-b', name: 'only-b', uid: '00000000-0000-4000-8000-00000000b002' } satisfies WorkflowIdentity;
-const GONE_B = { namespace: 'team-b', name: 'gone', uid: '00000000-0000-4000-8000-00000000b003' } satisfies WorkflowIdentity;
+/** A workflow of team-b that no longer exists (its objects outlive it). */
+const GONE_B = { namespace: 'team-b', name: 'gone', uid: '00000000-0000-4000-8000-00000000b0ff' } satisfies WorkflowIdentity;
 
-const USER = { a: 'team-a-user-token', b: 'team-b-user-token', ops: 'ops-token', narrow: 'narrow-token' } as const;
+/**
+ * Users: team-a's and team-b's from the two-tenant fixture (their own namespace only; the same token
+ * in every cluster seedTenants writes), plus these.
+ */
+const USER = { a: '', b: '', ops: 'ops-token', narrow: 'narrow-token' };
 const getWorkflows = (namespaces: string[], resourceNames?: string[]) => ({
   namespaces,
   apiGroups: ['argoproj.io'],
@@ -31,8 +34,6 @@ const getWorkflows = (namespaces: string[], resourceNames?: string[]) => ({
   ...(resourceNames ? { resourceNames } : {}),
 });
 const TOKENS: TokenSpec[] = [
-  { token: USER.a, user: 'user-team-a', rules: [getWorkflows(['team-a'])] },
-  { token: USER.b, user: 'user-team-b', rules: [getWorkflows(['team-b'])] },
   // Reads both tenants' workflows.
   { token: USER.ops, user: 'ops', rules: [getWorkflows(['team-a', 'team-b'])] },
   // team-a, and in team-b only the workflow named only-b.
@@ -99,15 +100,23 @@ const bf = (name: string, rest = '') => `/artifact-files/team-b/workflows/same/s
 const errorOf = (r: HttpResult) => JSON.parse(r.body.toString()).error as { code: string; message: string };
 
 let d: DownloadFixture;
+let t: Tenants;
+let A: WorkflowIdentity;
+let B: WorkflowIdentity;
 const get = (path: string, token: string, method = 'GET') => d.request(path, { token, method });
 const share = (path: string, token: string) =>
   d.request('/share', { method: 'POST', token, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ path, ttlSeconds: 600 }) });
 
 beforeAll(async () => {
-  d = await startDownloadFixture({ env: NAMESPACED, tokens: TOKENS });
+  d = await startDownloadFixture({ env: NAMESPACED });
+  t = await seedTenants(d.kube);
+  await d.kube.addTokens(TOKENS);
+  ({ workflow: A, userToken: USER.a } = t.a);
+  ({ workflow: B, userToken: USER.b } = t.b);
+  const ONLY_B = t.onlyB;
+  // The tenants' workflows as users could have written their statuses.
   await d.kube.writeWorkflow(manifest(A, 'same-a-1', A_OUTPUTS));
   await d.kube.writeWorkflow(manifest(B, 'same-b-1', B_OUTPUTS));
-  await d.kube.writeWorkflow(manifest(ONLY_B, 'only-b-1', {}));
   const put = (key: string, body: string, owner?: WorkflowIdentity) => putObject(d.oss, key, body, owner ? { meta: ownerMetadata(owner) } : {});
   await Promise.all([
     put('team-a/same/same-a-1/out.txt', 'team-a file', A),
@@ -198,9 +207,10 @@ describe("team-a's workflow naming team-b's keys (F4)", () => {
 
 describe('each tenant still downloads, lists and shares its own', () => {
   it.each([
-    ['team-a', USER.a, a, af, 'team-a file', 'a.txt', 'team-a member'],
-    ['team-b', USER.b, b, bf, B_BYTES.file, 'b.txt', B_BYTES.member],
-  ] as const)('%s', async (_, token, art, files, file, dirEntry, member) => {
+    ['team-a', 'a', a, af, 'team-a file', 'a.txt', 'team-a member'],
+    ['team-b', 'b', b, bf, B_BYTES.file, 'b.txt', B_BYTES.member],
+  ] as const)('%s', async (_, user, art, files, file, dirEntry, member) => {
+    const token = USER[user];
     const got = await get(art('own'), token);
     expect(got.status).toBe(200);
     expect(got.body.toString()).toBe(file);
@@ -316,8 +326,9 @@ describe('share links grant one artifact, never more', () => {
 
 describe('single-tenant layouts (no namespace in the key template)', () => {
   it('serve anything under the artifact root, as before', async () => {
-    const legacy = await startDownloadFixture({ env: { ARGO_OSS_WORKFLOW_KEY_PREFIX: '{{workflow.name}}/' }, tokens: TOKENS });
+    const legacy = await startDownloadFixture({ env: { ARGO_OSS_WORKFLOW_KEY_PREFIX: '{{workflow.name}}/' } });
     try {
+      await seedTenants(legacy.kube);
       await legacy.kube.writeWorkflow(manifest(A, 'same-a-1', { 'b-key': 'same/b.txt', plain: 'elsewhere/plain.txt' }));
       await legacy.put('same/b.txt', 'single tenant');
       await legacy.put('elsewhere/plain.txt', 'no owner needed');
@@ -331,29 +342,30 @@ describe('single-tenant layouts (no namespace in the key template)', () => {
 
 describe('.tgz limits (F10)', () => {
   const MiB = 1024 * 1024;
-  let t: DownloadFixture;
+  let tz: DownloadFixture;
   const T = { namespace: 'team-a', name: 'bomb', uid: '00000000-0000-4000-8000-00000000a003' };
   const tf = (name: string, rest = '') => `/artifact-files/team-a/workflows/bomb/bomb-1/outputs/${name}${rest}`;
 
   beforeAll(async () => {
-    t = await startDownloadFixture({ env: { ...NAMESPACED, ARGO_OSS_TGZ_MAX_BYTES: String(2 * MiB), ARGO_OSS_TGZ_MAX_ENTRIES: '50' }, tokens: TOKENS });
-    await t.kube.writeWorkflow(
+    tz = await startDownloadFixture({ env: { ...NAMESPACED, ARGO_OSS_TGZ_MAX_BYTES: String(2 * MiB), ARGO_OSS_TGZ_MAX_ENTRIES: '50' } });
+    await seedTenants(tz.kube);
+    await tz.kube.writeWorkflow(
       manifest(T, 'bomb-1', { bomb: 'team-a/bomb/bomb.tgz', mixed: 'team-a/bomb/mixed.tgz', many: 'team-a/bomb/many.tgz' }),
     );
     await Promise.all([
       // 64 MiB of zeros: a few tens of KiB compressed.
-      t.putStream('team-a/bomb/bomb.tgz', tgz([{ name: 'zeros.bin', size: 64 * MiB, zeros: true }, { name: 'after.txt', body: 'after' }])),
-      t.putStream('team-a/bomb/mixed.tgz', tgz([{ name: 'small.txt', body: 'small' }, { name: 'one-mib.bin', size: MiB, zeros: true }, { name: 'big.bin', size: 8 * MiB, zeros: true }, { name: 'last.txt', body: 'last' }])),
-      t.putStream('team-a/bomb/many.tgz', tgz(Array.from({ length: 60 }, (_, i) => ({ name: `f${String(i).padStart(2, '0')}.txt`, body: String(i) })))),
+      tz.putStream('team-a/bomb/bomb.tgz', tgz([{ name: 'zeros.bin', size: 64 * MiB, zeros: true }, { name: 'after.txt', body: 'after' }])),
+      tz.putStream('team-a/bomb/mixed.tgz', tgz([{ name: 'small.txt', body: 'small' }, { name: 'one-mib.bin', size: MiB, zeros: true }, { name: 'big.bin', size: 8 * MiB, zeros: true }, { name: 'last.txt', body: 'last' }])),
+      tz.putStream('team-a/bomb/many.tgz', tgz(Array.from({ length: 60 }, (_, i) => ({ name: `f${String(i).padStart(2, '0')}.txt`, body: String(i) })))),
     ]);
   }, 60_000);
 
   afterAll(async () => {
-    await t?.close();
+    await tz?.close();
   });
 
   const tooLarge = async (path: string, variable: string) => {
-    const r = await t.request(path, { token: USER.a });
+    const r = await tz.request(path, { token: USER.a });
     expect(r.status, path).toBe(422);
     const e = errorOf(r);
     expect(e.code).toBe('ArchiveTooLarge');
@@ -371,8 +383,8 @@ describe('.tgz limits (F10)', () => {
     await tooLarge(tf('bomb', '/zeros.bin'), 'ARGO_OSS_TGZ_MAX_BYTES');
     await tooLarge(tf('mixed', '/big.bin'), 'ARGO_OSS_TGZ_MAX_BYTES');
     await tooLarge(tf('mixed', '/last.txt'), 'ARGO_OSS_TGZ_MAX_BYTES');
-    expect((await t.request(tf('mixed', '/small.txt'), { token: USER.a })).body.toString()).toBe('small');
-    const mib = await t.stream(tf('mixed', '/one-mib.bin'), { token: USER.a });
+    expect((await tz.request(tf('mixed', '/small.txt'), { token: USER.a })).body.toString()).toBe('small');
+    const mib = await tz.stream(tf('mixed', '/one-mib.bin'), { token: USER.a });
     expect(mib.status).toBe(200);
     expect(mib.complete).toBe(true);
     expect(mib.bytes).toBe(MiB);
@@ -381,11 +393,11 @@ describe('.tgz limits (F10)', () => {
   it('past the entry cap → 422 for the listing and for members behind it', async () => {
     await tooLarge(tf('many', '/'), 'ARGO_OSS_TGZ_MAX_ENTRIES');
     await tooLarge(tf('many', '/f59.txt'), 'ARGO_OSS_TGZ_MAX_ENTRIES');
-    expect((await t.request(tf('many', '/f10.txt'), { token: USER.a })).body.toString()).toBe('10');
+    expect((await tz.request(tf('many', '/f10.txt'), { token: USER.a })).body.toString()).toBe('10');
   });
 
   it('the archive itself is never capped', async () => {
-    const raw = await t.stream(tf('bomb'), { token: USER.a });
+    const raw = await tz.stream(tf('bomb'), { token: USER.a });
     expect(raw.status).toBe(200);
     expect(raw.complete).toBe(true);
   });

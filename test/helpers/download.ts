@@ -178,8 +178,6 @@ export interface DownloadFixtureOptions {
   /** Put a connection-counting TCP proxy between the function and the OSS server. */
   countOssConnections?: boolean;
   oss?: Partial<OssServerOptions>;
-  /** More tokens.yaml entries besides alice, bob, carol and dave. */
-  tokens?: TokenSpec[];
 }
 
 export interface DownloadFixture {
@@ -260,7 +258,7 @@ function countingProxy(targetPort: number): Promise<{ server: Server; port: numb
 
 export async function startDownloadFixture(options: DownloadFixtureOptions = {}): Promise<DownloadFixture> {
   const ossServer = await startTestOssServer(options.oss ?? {});
-  const kube = await startTestKubeApi({ tokens: [...USERS, ...(options.tokens ?? [])] });
+  const kube = await startTestKubeApi({ tokens: USERS });
   const proxy = options.countOssConnections ? await countingProxy(ossServer.server.port) : undefined;
   const directEndpoint = `http://localhost:${ossServer.server.port}`;
   const functionOssEndpoint = proxy ? `http://localhost:${proxy.port}` : directEndpoint;
