@@ -66,6 +66,11 @@ export class ConfigError extends Error {
 // ---------------------------------------------------------------------------------------------
 // Value parsers (small, reusable by later declarations)
 
+/** Default of ARGO_OSS_TGZ_MAX_BYTES: decompressed bytes per .tgz request (about 10 CPU-seconds of gunzip + tar). */
+export const TGZ_MAX_BYTES_DEFAULT = 4 * 1024 ** 3;
+/** Default of ARGO_OSS_TGZ_MAX_ENTRIES: entries scanned per .tgz request. */
+export const TGZ_MAX_ENTRIES_DEFAULT = 100_000;
+
 const REGION_RE = /^[a-z]{2,}(?:-[a-z0-9]+)+$/;
 // OSS bucket naming: 3-63 chars, lowercase letters, digits, hyphens; no leading/trailing hyphen.
 const BUCKET_RE = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
@@ -571,6 +576,27 @@ export const CONFIG_VARIABLES = [
     default: '86400',
     components: ['artifact-download'],
     parse: intIn(86400, 60, 604800),
+  }),
+  defineVariable({
+    name: 'ARGO_OSS_TGZ_MAX_BYTES',
+    key: 'tgzMaxBytes',
+    description:
+      'artifact-download: decompressed bytes one request may inflate inside a .tgz artifact (a listing, or a member ' +
+      'and everything before it), 1 MiB..1 TiB; past it the request fails with 422 ArchiveTooLarge. Bounds the CPU a ' +
+      'small, highly compressed archive can cost; the archive itself (?download=raw) is never limited.',
+    default: String(TGZ_MAX_BYTES_DEFAULT),
+    components: ['artifact-download'],
+    parse: intIn(TGZ_MAX_BYTES_DEFAULT, 1024 ** 2, 1024 ** 4),
+  }),
+  defineVariable({
+    name: 'ARGO_OSS_TGZ_MAX_ENTRIES',
+    key: 'tgzMaxEntries',
+    description:
+      'artifact-download: entries one request may scan inside a .tgz artifact (listed, or passed over before the ' +
+      'wanted member), 1..10000000; past it the request fails with 422 ArchiveTooLarge.',
+    default: String(TGZ_MAX_ENTRIES_DEFAULT),
+    components: ['artifact-download'],
+    parse: intIn(TGZ_MAX_ENTRIES_DEFAULT, 1, 10_000_000),
   }),
   defineVariable({
     name: 'ARGO_OSS_CONTENT_SECURITY_POLICY',
