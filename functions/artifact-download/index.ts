@@ -1,17 +1,17 @@
-// FC 3.0 web function (custom runtime): a Node http server on FC_SERVER_PORT (9000) serving the
+// FC 3.0 web function (custom runtime): a Node http server on FC_CUSTOM_LISTEN_PORT (9000) serving the
 // artifact download app. FC passes HTTP-trigger and custom-domain requests through unchanged and
 // streams chunked responses. Run as the entry (`node index.js`) it starts listening; imported (tests,
 // the build's load check) it only exports startDownloadServer.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ConfigError, loadConfig, type Env } from '../../shared/config';
+import { ConfigError, listenPort, loadConfig, type Env } from '../../shared/config';
 import { createDownloadAppFromConfig, type DownloadApp } from '../../shared/download/app';
 import { createOssClientFromConfig, type OssClient } from '../../shared/oss';
 
 export interface DownloadServerOptions {
   /** Default process.env. */
   env?: Env;
-  /** Default FC_SERVER_PORT, else 9000. */
+  /** Default FC_CUSTOM_LISTEN_PORT (FC 3.0), else FC_SERVER_PORT (the fc3 local emulator), else 9000. */
   port?: number;
   /** Default 0.0.0.0 (FC reaches the process from outside its network namespace). */
   host?: string;
@@ -59,7 +59,7 @@ export async function startDownloadServer(options: DownloadServerOptions = {}): 
   let port = options.port;
   try {
     const config = loadConfig(env);
-    port ??= config.fcServerPort;
+    port ??= config.listenPort;
     const inFc = config.fcRegion !== undefined;
     // Inside FC without role credentials in the environment (custom.debian10 passes them per request
     // only), the client starts with placeholders that the first request's x-fc-* headers replace.
@@ -76,7 +76,7 @@ export async function startDownloadServer(options: DownloadServerOptions = {}): 
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     log(err.message);
-    port ??= Number(env.FC_SERVER_PORT) || 9000;
+    port ??= listenPort(env);
     listener = configErrorHandler(err);
   }
   // Downloads may last hours: no request deadline; idle keep-alive longer than FC's front end keeps it.
