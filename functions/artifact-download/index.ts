@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { ConfigError, listenPort, loadConfig, type Env } from '../../shared/config';
 import { createDownloadAppFromConfig, type DownloadApp } from '../../shared/download/app';
+import { fcCredentialUpdater, fcHeaderCredentials } from '../../shared/http/fc';
 import { createOssClientFromConfig, type OssClient } from '../../shared/oss';
 
 export interface DownloadServerOptions {
@@ -23,22 +24,6 @@ export interface RunningDownloadServer {
   port: number;
   url: string;
   close(): Promise<void>;
-}
-
-/**
- * Inside FC a custom runtime gets the role's STS credentials per request in x-fc-* headers, fresher
- * than the environment's on a long-lived instance. FC owns that header namespace there; elsewhere a
- * client could send them, so they are trusted only when FC_REGION says we run in FC.
- */
-function refreshCredentials(req: IncomingMessage, oss: OssClient, current: { id?: string; token?: string }): void {
-  const id = req.headers['x-fc-access-key-id'];
-  const secret = req.headers['x-fc-access-key-secret'];
-  const token = req.headers['x-fc-security-token'];
-  if (typeof id !== 'string' || typeof secret !== 'string' || typeof token !== 'string' || !id || !secret || !token) return;
-  if (current.id === id && current.token === token) return;
-  oss.setCredentials({ accessKeyId: id, accessKeySecret: secret, securityToken: token });
-  current.id = id;
-  current.token = token;
 }
 
 function configErrorHandler(err: ConfigError): (req: IncomingMessage, res: ServerResponse) => void {
@@ -68,9 +53,12 @@ export async function startDownloadServer(options: DownloadServerOptions = {}): 
     // FC strips Content-Length and streams only chunked responses: inside FC, bodies go out chunked.
     const created = createDownloadAppFromConfig(config, { oss, omitContentLength: inFc, log });
     app = created;
-    const creds: { id?: string; token?: string } = {};
+    // Inside FC a custom runtime gets the role's STS credentials per request in x-fc-* headers, fresher
+    // than the environment's on a long-lived instance. FC owns that header namespace there; elsewhere a
+    // client could send them, so they are trusted only when FC_REGION says we run in FC.
+    const useCredentials = fcCredentialUpdater(created.oss);
     listener = (req, res) => {
-      if (inFc) refreshCredentials(req, created.oss, creds);
+      if (inFc) useCredentials(fcHeaderCredentials(req.headers));
       void created.handle(req, res);
     };
   } catch (err) {

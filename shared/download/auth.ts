@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import type { Workflow } from '../argo';
 import { HttpError } from '../http/errors';
-import { KubeError } from '../k8s';
+import { KubeError, toKubeError } from '../k8s';
 
 /** Reads one Workflow; throws KubeError with the API server's status (401, 403, 404, 0 = network). */
 export interface WorkflowReader {
@@ -66,20 +66,6 @@ export async function readWorkflowAs(reader: WorkflowReader, namespace: string, 
   }
 }
 
-function toKubeError(err: unknown): KubeError {
-  const e = err as { code?: unknown; body?: unknown; message?: string };
-  const status = typeof e?.code === 'number' ? e.code : 0;
-  let reason = e?.message ?? String(err);
-  if (typeof e?.body === 'string') {
-    try {
-      reason = (JSON.parse(e.body) as { message?: string }).message ?? reason;
-    } catch {
-      /* keep the message */
-    }
-  }
-  return new KubeError('get workflow', status, reason.split('\n')[0], { cause: err });
-}
-
 /** A WorkflowReader over client-node with the kubeconfig's own identity. */
 export function kubeWorkflowReader(kubeConfig: KubeConfig): WorkflowReader {
   const api = kubeConfig.makeApiClient(CustomObjectsApi);
@@ -88,7 +74,7 @@ export function kubeWorkflowReader(kubeConfig: KubeConfig): WorkflowReader {
       try {
         return (await api.getNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', namespace, plural: 'workflows', name })) as Workflow;
       } catch (err) {
-        throw toKubeError(err);
+        throw toKubeError('get workflow', err);
       }
     },
   };

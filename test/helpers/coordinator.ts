@@ -20,7 +20,7 @@ import { WORKFLOW_LABEL } from '../../shared/upload/auth';
 import type { CoordinatorApp } from '../../shared/upload/app';
 import { startGateway, type RunningGateway } from '../../local/gateway';
 import type { OssServerOptions } from '../../local/oss-server';
-import { uploadCoordinatorMount } from '../../local/stack';
+import { uploadCoordinatorMount } from '../../local/upload-mount';
 import { LOCAL_DEFAULT_REGION } from '../../local/defaults';
 import { startTestKubeApi, type TestKubeApi, type TokenSpec } from './kube-api';
 import { startTestOssServer, type TestOssServer } from './oss-server';
