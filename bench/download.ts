@@ -179,7 +179,7 @@ function workflow(artifacts: Array<{ name: string; key: string }>, bucket: strin
   };
 }
 
-/** The function as FC runs it: one esbuild bundle, plain node, listening on FC_SERVER_PORT. */
+/** The function as FC runs it: one esbuild bundle, plain node, listening on FC_CUSTOM_LISTEN_PORT. */
 async function startFunction(work: string, env: Record<string, string>): Promise<{ child: ChildProcess; url: string; stop(): Promise<void> }> {
   // The same build as scripts/build.mjs (dist/artifact-download/index.js).
   const bundle = join(work, 'artifact-download.cjs');
@@ -196,7 +196,7 @@ async function startFunction(work: string, env: Record<string, string>): Promise
   });
   const port = await freePort();
   const child = spawn(process.execPath, [bundle], {
-    env: { PATH: process.env.PATH ?? '', ...env, FC_SERVER_PORT: String(port) },
+    env: { PATH: process.env.PATH ?? '', ...env, FC_CUSTOM_LISTEN_PORT: String(port) },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';

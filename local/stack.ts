@@ -4,11 +4,11 @@ import { startOssServer, type RunningOssServer } from './oss-server';
 import { startKubeApi, type RunningKubeApi } from './kube-api';
 import { startGateway, type LocalFunctionAccess, type Mount, type RunningGateway } from './gateway';
 import { downloadMounts } from './download-mount';
+import { uploadCoordinatorMount } from './upload-mount';
 import { gcMounts } from './gc-mount';
 import { LOCAL_DEFAULT_PORTS } from './defaults';
 import type { LocalCredential } from './env';
 import type { Env } from '../shared/config';
-import type { CoordinatorApp } from '../shared/upload/app';
 
 export interface LocalStackOptions {
   dataDir: string;
@@ -153,36 +153,4 @@ async function closeAll(services: { close(): Promise<void> }[]): Promise<void> {
 
 function shellQuote(value: string): string {
   return /^[\w@%+=:,./-]*$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
-}
-
-export type UploadCoordinatorMountOptions = LocalFunctionAccess;
-
-/**
- * The upload coordinator wired to a local OSS server and Kubernetes API, as a gateway mount at /uploads.
- * OSS and cluster access come from the arguments, never from the environment, so stray cloud
- * credentials or ARGO_OSS_KUBE_* variables cannot point the local stack elsewhere.
- */
-export async function uploadCoordinatorMount(o: UploadCoordinatorMountOptions): Promise<{ mount: Mount; app: CoordinatorApp }> {
-  // Loaded on demand: the CLI bundle that pods run (which includes this file for `argo-oss local`)
-  // then does not evaluate ali-oss and client-node unless the local stack starts.
-  const [{ loadConfig }, { toNodeListener }, { KubeClient, kubeConfigFromConfig }, { createOssClient }, { createCoordinatorApp }] = await Promise.all([
-    import('../shared/config'),
-    import('../shared/http/node'),
-    import('../shared/k8s'),
-    import('../shared/oss'),
-    import('../shared/upload/app'),
-  ]);
-  const config = loadConfig({ ...(o.env ?? process.env), OSS_REGION: o.region, OSS_BUCKET: o.bucket });
-  const oss = createOssClient({ bucket: o.bucket, region: o.region, endpoint: o.ossEndpoint, credentials: o.credential });
-  const kube = new KubeClient(kubeConfigFromConfig({ kubeconfigPath: o.kubeconfigPath }).kubeConfig);
-  const app = createCoordinatorApp(config, { oss, kube, ...(o.log ? { log: o.log } : {}) });
-  const close = app.close;
-  app.close = () => {
-    close();
-    oss.close();
-  };
-  return {
-    app,
-    mount: { name: 'upload-coordinator', prefix: '/uploads', description: 'presigned multipart uploads (docs/upload.md)', handler: toNodeListener(app.handle) },
-  };
 }

@@ -185,6 +185,32 @@ export function internalEndpointFor(region: string): string {
 // ---------------------------------------------------------------------------------------------
 // Declarations
 
+const port = intIn(9000, 0, 65535);
+
+/**
+ * The web function's listen port. FC 3.0 passes it in FC_CUSTOM_LISTEN_PORT; only the fc3 component's
+ * local emulator sets FC_SERVER_PORT. Declared on its own so listenPort() can read it when the rest of
+ * the configuration is broken (the function must still answer, with the error).
+ */
+const LISTEN_PORT = defineVariable({
+  name: 'FC_CUSTOM_LISTEN_PORT',
+  key: 'listenPort',
+  description:
+    'Set by Function Compute 3.0 for custom runtimes (it equals customRuntimeConfig.port): the port the artifact-download ' +
+    'web function listens on. When unset, FC_SERVER_PORT (set only by the fc3 local emulator) is used, then 9000. 0 picks ' +
+    'a free port (tests). FC reserves every FC_* name: never set them in s.yaml.',
+  default: 'FC_SERVER_PORT, else 9000',
+  components: ['artifact-download'],
+  parse: (raw, env) => {
+    if (raw !== undefined) return port(raw);
+    try {
+      return port(trimmed(env, 'FC_SERVER_PORT'));
+    } catch (err) {
+      throw new ConfigValueError(`is unset and FC_SERVER_PORT ${(err as Error).message}`);
+    }
+  },
+});
+
 export const CONFIG_VARIABLES = [
   defineVariable({
     name: 'OSS_REGION',
@@ -695,14 +721,7 @@ export const CONFIG_VARIABLES = [
     components: ['artifact-gc'],
     parse: (raw) => list(raw),
   }),
-  defineVariable({
-    name: 'FC_SERVER_PORT',
-    key: 'fcServerPort',
-    description: 'Set by Function Compute for custom runtimes: the port the artifact-download web function listens on (customRuntimeConfig.port). 0 picks a free port (tests).',
-    default: '9000',
-    components: ['artifact-download'],
-    parse: intIn(9000, 0, 65535),
-  }),
+  LISTEN_PORT,
   defineVariable({
     name: 'ARGO_OSS_COORDINATOR',
     key: 'uploadCoordinatorUrl',
@@ -837,6 +856,15 @@ export function startupWarnings(config: Pick<Config, 'singleTenant' | 'workflowK
           'any workflow may read every artifact under the artifact root. Use it only for a cluster with one tenant (docs/security.md).',
       ]
     : [];
+}
+
+/** The artifact-download listen port alone (FC_CUSTOM_LISTEN_PORT, FC_SERVER_PORT, 9000; 0 stays 0), for when loadConfig fails. */
+export function listenPort(env: Env): number {
+  try {
+    return parseVariables([LISTEN_PORT], env).listenPort;
+  } catch {
+    return 9000; // an unreadable port: FC's default, where its health check looks
+  }
 }
 
 /** True when the process runs inside Function Compute (FC sets FC_REGION). */

@@ -2,7 +2,7 @@
 // runs it: every bundle copied away from node_modules and run by plain `node` in a child process.
 //   upload-coordinator: handler(Buffer of an HTTP-trigger event, context with role credentials)
 //   artifact-gc:        handler(Buffer of a CloudEvent batch, context)
-//   artifact-download:  `node index.js` (the custom runtime's command) listening on FC_SERVER_PORT
+//   artifact-download:  `node index.js` (the custom runtime's command) listening on FC_CUSTOM_LISTEN_PORT
 import { execFile, spawn } from 'node:child_process';
 import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -101,7 +101,7 @@ describe('function bundles from npm run build, against the local stack', () => {
     expect(await objectExists(oss, 'argo/bundle-gc/p/kept.txt')).toBe(true);
   });
 
-  it('artifact-download: `node index.js` listens on FC_SERVER_PORT and streams an artifact with the caller\'s token', async () => {
+  it('artifact-download: `node index.js` listens on FC_CUSTOM_LISTEN_PORT and streams an artifact with the caller\'s token', async () => {
     const wf = workflow({ name: 'bundle-dl', artifacts: [{ name: 'report', key: 'bundle-dl/p/report.txt' }] });
     await writeFile(join(isolated, 'stack/cluster/workflows/bundle-dl.yaml'), stringify(wf));
     await putObject(oss, 'bundle-dl/p/report.txt', 'streamed from the bundle\n');
@@ -113,7 +113,7 @@ describe('function bundles from npm run build, against the local stack', () => {
       env: {
         PATH: process.env.PATH ?? '',
         ...env,
-        FC_SERVER_PORT: '0',
+        FC_CUSTOM_LISTEN_PORT: '0',
         OSS_ACCESS_KEY_ID: LOCAL_DEFAULT_CREDENTIALS.accessKeyId,
         OSS_ACCESS_KEY_SECRET: LOCAL_DEFAULT_CREDENTIALS.accessKeySecret,
       },

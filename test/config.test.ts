@@ -6,6 +6,7 @@ import {
   ConfigValueError,
   defineVariable,
   isRunningInFc,
+  listenPort,
   loadConfig,
   normalizeRegion,
   parseVariables,
@@ -238,6 +239,19 @@ describe('declarations', () => {
     expect(r.ossAccessKeySecret).toBe('***');
     expect(r.ossAccessKeyId).toBe('id');
     expect(unknownVariables({ OSS_BUCKT: 'x', OSS_BUCKET: 'y', PATH: '/bin' })).toEqual(['OSS_BUCKT']);
+  });
+
+  it('the web function listen port: FC_CUSTOM_LISTEN_PORT, else FC_SERVER_PORT, else 9000; 0 stays 0', () => {
+    expect(loadConfig({}).listenPort).toBe(9000);
+    expect(loadConfig({ FC_SERVER_PORT: '9100' }).listenPort).toBe(9100);
+    expect(loadConfig({ FC_SERVER_PORT: '9100', FC_CUSTOM_LISTEN_PORT: '9200' }).listenPort).toBe(9200);
+    expect(loadConfig({ FC_CUSTOM_LISTEN_PORT: '0', FC_SERVER_PORT: '9100' }).listenPort).toBe(0);
+    expect(loadConfig({ FC_SERVER_PORT: '0' }).listenPort).toBe(0);
+    expect(() => loadConfig({ FC_SERVER_PORT: 'x' })).toThrow(/FC_CUSTOM_LISTEN_PORT: is unset and FC_SERVER_PORT/);
+    // Without the rest of the configuration (the error path of the download function).
+    expect(listenPort({ FC_SERVER_PORT: '0', OSS_BUCKET: 'Bad_Bucket' })).toBe(0);
+    expect(listenPort({ FC_CUSTOM_LISTEN_PORT: '0', FC_SERVER_PORT: '9100' })).toBe(0);
+    expect(listenPort({ FC_CUSTOM_LISTEN_PORT: 'nine' })).toBe(9000);
   });
 
   it('normalizeRegion', () => {

@@ -25,17 +25,26 @@ const ADMIN_TOKEN = 'browser-test-admin';
 const READER_TOKEN = 'browser-test-reader';
 const WAIT_MS = 30_000;
 
-/** The Chromium binary, or a failure that says how to install it (never a silent skip). */
-function chromiumBinary(): string {
+/** The Chromium binary, if one is installed. */
+function findChromium(): string | undefined {
   for (const name of [process.env.CHROMIUM_BIN, 'chromium', 'chromium-browser'].filter(Boolean) as string[]) {
     const r = spawnSync(name, ['--version'], { encoding: 'utf8' });
     if (r.status === 0) return name;
   }
-  throw new Error(
-    'Chromium is required for the browser download check and was not found on PATH. Install it with ' +
-      '`sudo apt-get update && sudo apt-get install -y chromium` (Debian/Ubuntu), or point CHROMIUM_BIN at a ' +
-      `Chromium/Chrome binary.${process.env.CI ? ' In CI, .ci/run installs it before the tests.' : ''}`,
-  );
+  return undefined;
+}
+
+// Without a Chromium the check is skipped and says so; .ci/run installs one and sets
+// ARGO_OSS_REQUIRE_BROWSER=1, which turns the skip into a failure.
+const CHROMIUM = findChromium();
+const NO_CHROMIUM =
+  'no Chromium found (tried $CHROMIUM_BIN, chromium, chromium-browser). Install it with ' +
+  '`sudo apt-get install -y chromium` (Debian/Ubuntu) or point CHROMIUM_BIN at a Chromium/Chrome binary to run it.';
+if (!CHROMIUM) {
+  if (process.env.ARGO_OSS_REQUIRE_BROWSER === '1') {
+    throw new Error(`test/download-browser.test.ts: ARGO_OSS_REQUIRE_BROWSER=1 (set by .ci/run) requires the browser check, but ${NO_CHROMIUM}`);
+  }
+  console.warn(`SKIPPED test/download-browser.test.ts (browser download check): ${NO_CHROMIUM}`);
 }
 
 interface CdpMessage {
@@ -267,56 +276,6 @@ function workflow(): object {
   };
 }
 
-beforeAll(async () => {
-  const bin = chromiumBinary();
-  work = await mkdtemp(join(tmpdir(), 'download-browser-'));
-  const clusterDir = join(work, 'cluster');
-  await mkdir(join(clusterDir, 'workflows'), { recursive: true });
-  await writeFile(
-    join(clusterDir, 'tokens.yaml'),
-    stringify({
-      tokens: [
-        { token: ADMIN_TOKEN, user: 'admin', groups: ['system:masters'], admin: true },
-        { token: READER_TOKEN, user: 'alice', rules: [{ namespaces: [NAMESPACE], apiGroups: ['argoproj.io'], resources: ['workflows'], verbs: ['get'] }] },
-      ],
-    }),
-  );
-  await writeFile(join(clusterDir, 'workflows', `${NAMESPACE}.${WORKFLOW}.yaml`), stringify(workflow()));
-  stack = await startLocalStack({
-    dataDir: join(work, 'data'),
-    clusterDir,
-    ports: { gateway: 0, oss: 0, cluster: 0 },
-    credential: { ...LOCAL_DEFAULT_CREDENTIALS },
-    region: LOCAL_DEFAULT_REGION,
-    bucket: LOCAL_DEFAULT_BUCKET,
-    adminToken: ADMIN_TOKEN,
-  });
-  oss = createOssClient({ bucket: LOCAL_DEFAULT_BUCKET, region: LOCAL_DEFAULT_REGION, endpoint: stack.env.OSS_ENDPOINT!, credentials: { ...LOCAL_DEFAULT_CREDENTIALS } });
-  const pod = `${WORKFLOW}/${WORKFLOW}-main-3141592653`;
-  // The directory artifact: many objects under results/, one of them in sub/.
-  await putObject(oss, `${pod}/results/summary.txt`, 'ok\n');
-  await putObject(oss, `${pod}/results/sub/${dirFile.name}`, dirFile.data);
-  await putObject(oss, `${pod}/results/sub/other.txt`, 'other\n');
-  // The .tgz artifact, written as Argo writes it: /tmp/bundle → bundle/, bundle/report.csv, …
-  const src = join(work, 'bundle');
-  await mkdir(join(src, 'logs'), { recursive: true });
-  await writeFile(join(src, memberFile.name), memberFile.data);
-  await writeFile(join(src, 'logs', 'run.log'), 'started\n');
-  await putObject(oss, `${pod}/bundle.tgz`, await collect(createTgzStream(src)));
-
-  browser = await Browser.launch(bin);
-  downloads = join(work, 'downloads');
-  await mkdir(downloads);
-  await browser.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: downloads, eventsEnabled: true });
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  oss?.close();
-  await stack?.close();
-  if (work) await rm(work, { recursive: true, force: true });
-});
-
 /** Clicks `text` on the tab and waits for the download it starts; returns the saved bytes and the browser's file name. */
 async function clickAndDownload(tab: Tab, text: string): Promise<{ name: string; data: Buffer }> {
   const begin = browser.waitFor('Browser.downloadWillBegin', () => true, `a download after clicking ${text}`);
@@ -339,7 +298,56 @@ async function openTab(): Promise<Tab> {
   return tab;
 }
 
-describe('browser download through the listing pages (headless Chromium)', () => {
+describe.skipIf(!CHROMIUM)(`browser download through the listing pages (headless Chromium)${CHROMIUM ? '' : ` — skipped: ${NO_CHROMIUM}`}`, () => {
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), 'download-browser-'));
+    const clusterDir = join(work, 'cluster');
+    await mkdir(join(clusterDir, 'workflows'), { recursive: true });
+    await writeFile(
+      join(clusterDir, 'tokens.yaml'),
+      stringify({
+        tokens: [
+          { token: ADMIN_TOKEN, user: 'admin', groups: ['system:masters'], admin: true },
+          { token: READER_TOKEN, user: 'alice', rules: [{ namespaces: [NAMESPACE], apiGroups: ['argoproj.io'], resources: ['workflows'], verbs: ['get'] }] },
+        ],
+      }),
+    );
+    await writeFile(join(clusterDir, 'workflows', `${NAMESPACE}.${WORKFLOW}.yaml`), stringify(workflow()));
+    stack = await startLocalStack({
+      dataDir: join(work, 'data'),
+      clusterDir,
+      ports: { gateway: 0, oss: 0, cluster: 0 },
+      credential: { ...LOCAL_DEFAULT_CREDENTIALS },
+      region: LOCAL_DEFAULT_REGION,
+      bucket: LOCAL_DEFAULT_BUCKET,
+      adminToken: ADMIN_TOKEN,
+    });
+    oss = createOssClient({ bucket: LOCAL_DEFAULT_BUCKET, region: LOCAL_DEFAULT_REGION, endpoint: stack.env.OSS_ENDPOINT!, credentials: { ...LOCAL_DEFAULT_CREDENTIALS } });
+    const pod = `${WORKFLOW}/${WORKFLOW}-main-3141592653`;
+    // The directory artifact: many objects under results/, one of them in sub/.
+    await putObject(oss, `${pod}/results/summary.txt`, 'ok\n');
+    await putObject(oss, `${pod}/results/sub/${dirFile.name}`, dirFile.data);
+    await putObject(oss, `${pod}/results/sub/other.txt`, 'other\n');
+    // The .tgz artifact, written as Argo writes it: /tmp/bundle → bundle/, bundle/report.csv, …
+    const src = join(work, 'bundle');
+    await mkdir(join(src, 'logs'), { recursive: true });
+    await writeFile(join(src, memberFile.name), memberFile.data);
+    await writeFile(join(src, 'logs', 'run.log'), 'started\n');
+    await putObject(oss, `${pod}/bundle.tgz`, await collect(createTgzStream(src)));
+
+    browser = await Browser.launch(CHROMIUM!);
+    downloads = join(work, 'downloads');
+    await mkdir(downloads);
+    await browser.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: downloads, eventsEnabled: true });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    oss?.close();
+    await stack?.close();
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
   it('downloads a file of a directory artifact by clicking through the listing', async () => {
     const tab = await openTab();
     const base = `${stack.gateway.url}/artifact-files/${NAMESPACE}/workflows/${WORKFLOW}/${NODE_ID}/outputs/results`;

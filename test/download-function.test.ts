@@ -89,9 +89,25 @@ describe('startDownloadServer', () => {
     }
   }, 30_000);
 
+  it('listens on FC_CUSTOM_LISTEN_PORT (FC 3.0) before FC_SERVER_PORT (the fc3 emulator); 0 stays a free port, also with a broken configuration', async () => {
+    // FC_SERVER_PORT names a port that is taken: using it would fail with EADDRINUSE.
+    const taken = String(ossServer.server.port);
+    for (const extra of [{}, { ARGO_OSS_SHARE_SECRET: 'too-short-secret-value' }]) {
+      const s = await startDownloadServer({ env: { ...env, ...extra, FC_CUSTOM_LISTEN_PORT: '0', FC_SERVER_PORT: taken }, host: '127.0.0.1', log: () => undefined });
+      try {
+        expect(s.port).not.toBe(Number(taken));
+        expect(s.port).not.toBe(9000);
+        expect((await httpCall(s.url, PATH, { token: 'reader' })).status).toBe('ARGO_OSS_SHARE_SECRET' in extra ? 500 : 200);
+      } finally {
+        await s.close();
+      }
+    }
+  });
+
   it('a broken configuration answers 500 naming the variable (never its value)', async () => {
     const s = await startDownloadServer({ env: { ...env, ARGO_OSS_SHARE_SECRET: 'too-short-secret-value' }, host: '127.0.0.1', log: () => undefined });
     try {
+      expect(s.port).not.toBe(9000); // FC_SERVER_PORT=0 stays 0 on the error path too
       const r = await httpCall(s.url, PATH, { token: 'reader' });
       expect(r.status).toBe(500);
       const text = r.body.toString();

@@ -100,13 +100,18 @@ export function putPart(req: PutPartRequest): Promise<PutPartResult> {
     let stopped = false;
     let bodyError: Error | undefined;
     let source: Readable | undefined;
+    /**
+     * Settles once a file-range pump has handed its pooled buffers back: an answer can arrive (and
+     * its 'end' be handled) before the socket's callback for the last write, and a caller that
+     * starts the next part at once must find the buffers in the pool, not allocate new ones.
+     */
+    let pumped: Promise<void> = Promise.resolve();
     const finish = (result: PutPartResult | Error) => {
       stopped = true;
       if (settled) return;
       settled = true;
       source?.destroy();
-      if (result instanceof Error) reject(result);
-      else resolve(result);
+      void pumped.then(() => (result instanceof Error ? reject(result) : resolve(result)));
     };
     const failBody = (err: Error) => {
       bodyError = err;
@@ -144,7 +149,7 @@ export function putPart(req: PutPartRequest): Promise<PutPartResult> {
       stream.on('end', () => (hasher.bytes !== req.length ? shortBody() : request.end()));
       stream.on('error', failBody);
     } else {
-      pumpFileRange(req.body, request, hasher, req.onBytes, () => stopped).then(
+      pumped = pumpFileRange(req.body, request, hasher, req.onBytes, () => stopped).then(
         () => {
           if (stopped) return;
           if (hasher.bytes !== req.length) shortBody();

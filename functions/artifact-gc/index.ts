@@ -9,27 +9,21 @@
 import { ConfigError, loadConfig, startupWarnings } from '../../shared/config';
 import { createGcApp, type GcApp } from '../../shared/gc/app';
 import type { GcSummary } from '../../shared/gc/types';
-import type { FcContextLike } from '../../shared/oss';
-
-interface FcEventContext extends FcContextLike {
-  requestId?: string;
-}
+import { fcContextCredentials, fcCredentialUpdater, type FcContext, type FcRoleCredentials } from '../../shared/http/fc';
 
 let app: GcApp | undefined;
+let useCredentials: ((c: FcRoleCredentials | undefined) => void) | undefined;
 
-export const handler = async (event: Buffer | string, context: FcEventContext | undefined): Promise<GcSummary> => {
+export const handler = async (event: Buffer | string, context: FcContext | undefined): Promise<GcSummary> => {
   try {
     if (!app) {
       const config = loadConfig(process.env);
       for (const w of startupWarnings(config)) console.error(w);
       app = createGcApp(config, { fcContext: context ?? null });
-    } else {
-      // Each invocation brings fresh STS credentials for the function role.
-      const c = context?.credentials;
-      if (c?.accessKeyId && c.accessKeySecret) {
-        app.oss.setCredentials({ accessKeyId: c.accessKeyId, accessKeySecret: c.accessKeySecret, ...(c.securityToken ? { securityToken: c.securityToken } : {}) });
-      }
+      useCredentials = fcCredentialUpdater(app.oss);
     }
+    // Each invocation brings fresh STS credentials for the function role.
+    useCredentials!(fcContextCredentials(context));
   } catch (err) {
     if (err instanceof ConfigError) console.error(err.message); // names the variables, never their values
     throw err;

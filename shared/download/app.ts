@@ -10,7 +10,8 @@ import { BodyTooLarge, flattenHeaders, readBody } from '../http/node';
 import { HttpError, invalidArgument } from '../http/errors';
 import { MAX_JSON_BODY_BYTES } from '../http/types';
 import { kubeConfigFromConfig, type KubeAccessConfig } from '../k8s';
-import { createOssClientFromConfig, getObjectStream, type FcContextLike, type ObjectInfo, type OssAccessConfig, type OssClient } from '../oss';
+import type { FcContext } from '../http/fc';
+import { createOssClientFromConfig, getObjectStream, type ObjectInfo, type OssAccessConfig, type OssClient } from '../oss';
 import { keyGuard, tenantBoundary, type KeyGuard } from './access';
 import { callerWorkflowReaders, kubeWorkflowReader, readWorkflowAs, requestToken, type CallerAccess, type WorkflowReader } from './auth';
 import { sendError, toHttpError } from './errors';
@@ -305,7 +306,7 @@ export interface DownloadAppFromConfigOptions {
   oss?: OssClient;
   /** The cluster to read workflows from; default kubeConfigFromConfig(config). Its own identity serves share links. */
   kubeConfig?: KubeConfig;
-  fcContext?: FcContextLike | null;
+  fcContext?: FcContext | null;
   omitContentLength?: boolean;
   log?: (line: string) => void;
 }

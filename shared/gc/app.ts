@@ -5,7 +5,8 @@ import { servedStorage } from '../argo';
 import { ConfigError, type Config } from '../config';
 import { kubeConfigFromConfig, type KubeAccessConfig } from '../k8s';
 import { applyArtifactLifecycleRules, loadLifecycleRulesFile, reconcileLifecycle } from '../lifecycle';
-import { createOssClientFromConfig, type FcContextLike, type OssAccessConfig, type OssClient } from '../oss';
+import type { FcContext } from '../http/fc';
+import { createOssClientFromConfig, type OssAccessConfig, type OssClient } from '../oss';
 import { AuditLog } from './audit';
 import { parseGcPayload, type GcInput } from './events';
 import { ownershipRule } from './ownership';
@@ -38,7 +39,7 @@ export interface GcDeps {
   oss?: OssClient;
   /** Workflow access; default: the cluster from the config (none configured → only whole-Workflow events work). */
   workflows?: WorkflowStore;
-  fcContext?: FcContextLike | null;
+  fcContext?: FcContext | null;
   /** The clock (tests inject one to step over delays and backoffs). */
   now?: () => Date;
   /** One structured JSON line per call; default stdout. */

@@ -4,6 +4,7 @@ import https from 'node:https';
 import { isIP } from 'node:net';
 import OSS from 'ali-oss';
 import { ConfigError, normalizeRegion, parseEndpointUrl, publicEndpointFor, type Config } from '../config';
+import type { FcContext } from '../http/fc';
 import { OssArgumentError } from './errors';
 
 /** The corrected ali-oss method set (types/ali-oss-augment.d.ts). */
@@ -77,11 +78,6 @@ export interface OssCredentials {
 
 export type CredentialSource = 'explicit' | 'fc-context' | 'alibaba-cloud-env' | 'oss-env';
 
-/** The part of an FC 3.0 handler `context` we read. */
-export interface FcContextLike {
-  credentials?: { accessKeyId?: string; accessKeySecret?: string; securityToken?: string } | null;
-}
-
 export type CredentialConfig = Partial<
   Pick<
     Config,
@@ -96,7 +92,7 @@ export type CredentialConfig = Partial<
 
 export interface CredentialSources {
   explicit?: Partial<OssCredentials>;
-  fcContext?: FcContextLike | null;
+  fcContext?: FcContext | null;
   config?: CredentialConfig;
 }
 
@@ -332,7 +328,7 @@ export interface ClientFromConfigOptions extends Omit<OssClientOptions, 'bucket'
   /** Highest-precedence credentials (CLI flags, tests). */
   credentials?: Partial<OssCredentials>;
   /** The FC handler context; its `credentials` win over environment variables. */
-  fcContext?: FcContextLike | null;
+  fcContext?: FcContext | null;
 }
 
 /** Client for the configured bucket, with credentials resolved by precedence. */

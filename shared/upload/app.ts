@@ -3,7 +3,8 @@
 import { startupWarnings, type Config } from '../config';
 import type { HttpHandler } from '../http/types';
 import { KubeClient, kubeConfigFromConfig, type KubeAccessConfig } from '../k8s';
-import { createOssClientFromConfig, type FcContextLike, type OssAccessConfig, type OssClient } from '../oss';
+import type { FcContext } from '../http/fc';
+import { createOssClientFromConfig, type OssAccessConfig, type OssClient } from '../oss';
 import { Authenticator } from './auth';
 import { uploadRoutes } from './routes';
 import { UploadCoordinator } from './service';
@@ -36,7 +37,7 @@ export interface CoordinatorAppOptions {
   /** Use this OSS client (closed by the caller) instead of one from the config. */
   oss?: OssClient;
   kube?: KubeClient;
-  fcContext?: FcContextLike | null;
+  fcContext?: FcContext | null;
   log?: (line: string) => void;
 }
 

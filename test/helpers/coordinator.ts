@@ -24,7 +24,7 @@ import type { CoordinatorApp } from '../../shared/upload/app';
 import { startGateway, type RunningGateway } from '../../local/gateway';
 import { workflowManifest, workflowPodManifest } from '../../local/kube-api/argo-objects';
 import type { OssServerOptions } from '../../local/oss-server';
-import { uploadCoordinatorMount } from '../../local/stack';
+import { uploadCoordinatorMount } from '../../local/upload-mount';
 import { LOCAL_DEFAULT_REGION } from '../../local/defaults';
 import { startTestKubeApi, type TestKubeApi, type TokenSpec } from './kube-api';
 import { startTestOssServer, type TestOssServer } from './oss-server';
