@@ -100,18 +100,20 @@ export function putPart(req: PutPartRequest): Promise<PutPartResult> {
     let stopped = false;
     let bodyError: Error | undefined;
     let source: Readable | undefined;
-    /**
-     * Settles once a file-range pump has handed its pooled buffers back: an answer can arrive (and
-     * its 'end' be handled) before the socket's callback for the last write, and a caller that
-     * starts the next part at once must find the buffers in the pool, not allocate new ones.
-     */
-    let pumped: Promise<void> = Promise.resolve();
+    /** The file-range pump; settles once its buffers are back in the pool. */
+    let pumped: Promise<void> | undefined;
     const finish = (result: PutPartResult | Error) => {
       stopped = true;
       if (settled) return;
       settled = true;
       source?.destroy();
-      void pumped.then(() => (result instanceof Error ? reject(result) : resolve(result)));
+      const settle = () => (result instanceof Error ? reject(result) : resolve(result));
+      // The caller hears the outcome only after the pump has given its buffers back: the next attempt
+      // reuses them instead of growing the pool. A request that did not finish its body is closed,
+      // which ends the pump (its socket is mid-request, never reusable anyway).
+      if (!pumped) return settle();
+      if (!request.writableFinished) request.destroy();
+      void pumped.then(settle, settle);
     };
     const failBody = (err: Error) => {
       bodyError = err;
@@ -149,7 +151,8 @@ export function putPart(req: PutPartRequest): Promise<PutPartResult> {
       stream.on('end', () => (hasher.bytes !== req.length ? shortBody() : request.end()));
       stream.on('error', failBody);
     } else {
-      pumped = pumpFileRange(req.body, request, hasher, req.onBytes, () => stopped).then(
+      pumped = pumpFileRange(req.body, request, hasher, req.onBytes, () => stopped);
+      pumped.then(
         () => {
           if (stopped) return;
           if (hasher.bytes !== req.length) shortBody();

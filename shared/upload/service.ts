@@ -5,7 +5,7 @@
 // Every upload is bound to its owner (a Workflow by namespace and uid, or an admin by username): the
 // resume index is per owner, and another owner's upload id answers exactly like a missing one. The
 // object records its owner in OSS user metadata from InitiateMultipartUpload on (shared/tenancy).
-import { crc64Combine } from '../crc64';
+import { foldCrc64 } from '../crc64';
 import { invalidArgument } from '../http/errors';
 import {
   abortMultipartUpload,
@@ -85,16 +85,6 @@ function ownerKey(owner: UploadOwner): string | undefined {
 function ownedBy(m: UploadManifest, caller: Caller): boolean {
   const mine = ownerKey(m.owner);
   return mine !== undefined && mine === ownerKey(ownerOf(caller));
-}
-
-/** CRC-64 of the concatenation of `parts` (ascending), or undefined if one lacks its CRC. */
-export function foldCrc64(parts: readonly Pick<PartInfo, 'crc64' | 'size'>[]): bigint | undefined {
-  let acc: bigint | undefined;
-  for (const p of parts) {
-    if (p.crc64 === undefined) return undefined;
-    acc = acc === undefined ? p.crc64 : crc64Combine(acc, p.crc64, p.size);
-  }
-  return acc ?? 0n;
 }
 
 /** How an upload ended: its verified result, or the failure every later call is answered with. */
