@@ -1,5 +1,5 @@
-// Byte sizes as people write them ("64MiB", "1GiB", "100KB", "1048576"): the CLI's flags and the
-// artifact plugin's configuration read them the same way.
+// Byte sizes as people write them ("64MiB", "1GiB", "100KB", "1048576"): command-line flags and the
+// plugin configuration.
 
 // KB/MB/GB are read as binary units, as the AWS CLI reads them and as OSS states its limits
 // ("100 KB" minimum part = 102400 bytes), so `--part-size 100KB` is exactly the smallest part.

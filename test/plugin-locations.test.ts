@@ -205,8 +205,8 @@ describe('download of plugin artifacts (local stack)', () => {
     ['another plugin', 'foreign', 422, 'UnsupportedStorage', /artifact plugin "minio"/],
     ['our plugin naming another bucket', 'other-bucket', 403, 'LocationNotServed', /someone-elses/],
     ['our plugin naming another endpoint (no SSRF)', 'other-endpoint', 403, 'LocationNotServed', /169\.254\.169\.254/],
-    ['our plugin with a configuration missing a field', 'bad-config', 403, 'LocationNotServed', /configuration\.coordinator: is required/],
-  ])('%s → %i %s', async (_, name, status, code, message) => {
+    ['our plugin with a configuration missing a field', 'bad-config', 403, 'LocationNotServed', /plugin configuration: coordinator: is required/],
+  ])('%s (%s) → %i %s', async (_, name, status, code, message) => {
     const r = await d.request(`/artifacts/argo/plug/plug/${name}`, { token: TOKENS.alice });
     expect(r.status).toBe(status);
     expect(errorOf(r.body).code).toBe(code);

@@ -1,4 +1,4 @@
-// Byte sizes on the command line ("64MiB", "1GiB", "100KB", "1048576") and in progress output.
+// Byte sizes in progress output; parsing lives in shared/size.ts.
 
 export { parseSize } from '../../shared/size';
 

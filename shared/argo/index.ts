@@ -2,4 +2,10 @@
 export * from './types';
 export { ArgoError, workflowNodes, findNode, type ArgoErrorCode } from './nodes';
 export { findTemplate, resolveArtifactLocation, artifactKey, canonicalEndpoint, assertServed, servedStorage, type LocationSource, type ResolvedLocation, type ServedStorage, type LocationOptions } from './location';
-export { DEFAULT_PLUGIN_NAME, parsePluginConfiguration, PluginConfigurationError, type PluginConfiguration } from './plugin';
+export {
+  parsePluginConfiguration,
+  PluginConfigurationError,
+  PLUGIN_CONFIGURATION_FIELDS,
+  MAX_PLUGIN_CONCURRENCY,
+  type PluginConfiguration,
+} from './plugin-config';

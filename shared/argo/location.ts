@@ -8,7 +8,8 @@
 // supplies them; a plugin of another name is another storage (UnsupportedStorage, as any non-OSS
 // artifact); ours gives the bucket and endpoint of its configuration, checked like an `oss` location.
 import { ArgoError } from './nodes';
-import { DEFAULT_PLUGIN_NAME, parsePluginConfiguration, PluginConfigurationError } from './plugin';
+import { DEFAULT_PLUGIN_NAME } from '../config';
+import { parsePluginConfiguration, PluginConfigurationError } from './plugin-config';
 import type { Artifact, ArtifactLocation, NodeStatus, PluginLocation, Template, Workflow } from './types';
 
 export type LocationSource = 'artifact' | 'template' | 'repository';
@@ -90,7 +91,7 @@ function resolvePluginLocation(wf: Workflow, node: NodeStatus, artifact: Artifac
       return { bucket: config.bucket, endpoint: config.endpoint, key, source, plugin: loc.name };
     } catch (err) {
       if (!(err instanceof PluginConfigurationError)) throw err;
-      throw new ArgoError('LocationNotServed', `artifact ${artifact.name}: the ${source}'s plugin ${err.message}`);
+      throw new ArgoError('LocationNotServed', `artifact ${artifact.name} (plugin location from the ${source}): ${err.message}`);
     }
   }
   throw new ArgoError('NoLocation', `artifact ${artifact.name}: no plugin name and configuration in the artifact, its template's archiveLocation or the workflow's artifact repository`);
