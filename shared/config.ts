@@ -71,6 +71,9 @@ export const TGZ_MAX_BYTES_DEFAULT = 4 * 1024 ** 3;
 /** Default of ARGO_OSS_TGZ_MAX_ENTRIES: entries scanned per .tgz request. */
 export const TGZ_MAX_ENTRIES_DEFAULT = 100_000;
 
+/** Argo's `artifactDrivers[].name` of the argo-oss artifact plugin, unless ARGO_OSS_PLUGIN_NAME says otherwise. */
+export const DEFAULT_PLUGIN_NAME = 'argo-oss';
+
 const REGION_RE = /^[a-z]{2,}(?:-[a-z0-9]+)+$/;
 // OSS bucket naming: 3-63 chars, lowercase letters, digits, hyphens; no leading/trailing hyphen.
 const BUCKET_RE = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
@@ -567,6 +570,21 @@ export const CONFIG_VARIABLES = [
     default: 'OSS_ENDPOINT and the public/internal endpoints of OSS_REGION',
     components: ['artifact-download', 'artifact-gc'],
     parse: (raw) => list(raw),
+  }),
+  defineVariable({
+    name: 'ARGO_OSS_PLUGIN_NAME',
+    key: 'pluginName',
+    description:
+      "Name of the argo-oss artifact plugin in Argo's artifactDrivers. Artifacts stored through a plugin " +
+      '(`plugin: {key}`) are served and reclaimed only when their plugin has this name and its configuration names ' +
+      'the served bucket and endpoint; other plugins are left alone.',
+    default: DEFAULT_PLUGIN_NAME,
+    components: ['artifact-download', 'artifact-gc'],
+    parse: (raw) => {
+      const name = raw ?? DEFAULT_PLUGIN_NAME;
+      if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(name)) throw new ConfigValueError(`${JSON.stringify(raw)} must be a DNS label (Argo names the plugin's container and volume after it)`);
+      return name;
+    },
   }),
   defineVariable({
     name: 'ARGO_OSS_DOWNLOAD_MODE',

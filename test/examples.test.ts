@@ -3,6 +3,7 @@
 // and stops there); the GC examples, completed on paper, get the plan their comments promise from
 // shared/gc's pure policy; the UI links of the upload examples resolve to the uploaded keys; the
 // artifact repository, kube-eventer and custom-domain examples agree with what the functions expect.
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { mkdir, mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -589,7 +590,7 @@ describe('every example', () => {
 
 describe('Workflows', () => {
   it('are argoproj.io/v1alpha1 with an entrypoint, template references and volumes that exist', () => {
-    expect(workflows.map((w) => w.file).sort()).toEqual(['artifact-gc-workflow.yaml', 'fan-in-upload-workflow.yaml', 'gc-success-only-delayed.yaml', 'large-upload-workflow.yaml', 'upload-workflow.yaml']);
+    expect(workflows.map((w) => w.file).sort()).toEqual(['artifact-gc-workflow.yaml', 'fan-in-upload-workflow.yaml', 'gc-success-only-delayed.yaml', 'large-upload-workflow.yaml', 'sample-artifact-gc.yaml', 'sample-large-output.yaml', 'upload-workflow.yaml']);
     for (const { file, wf } of workflows) {
       expect(wf.apiVersion, file).toBe('argoproj.io/v1alpha1');
       expect(wf.metadata?.name ?? wf.metadata?.generateName, file).toMatch(/^[a-z0-9][-a-z0-9.]*$/);
@@ -952,5 +953,16 @@ describe('custom-domain.md', () => {
     expect(toFunction('/share')).toBe(true);
     expect(toFunction('/shared/x')).toBe(false);
     expect(served('/artifact-files/argo/workflows/wf-x7k2p/wf-x7k2p-1/outputs/model/model.bin')).toBe(true);
+  });
+});
+
+describe('sample-*.yaml (the managed service\'s sample workflows, verbatim)', () => {
+  // Byte-identical copies of its two samples: users run exactly these through the artifact plugin
+  // (docs/plugin.md). Edit nothing in them; the digests are of the originals.
+  it.each([
+    ['sample-large-output.yaml', 'b5dce03488fcd0a359c82b05ec41f60c04b12ca94f65237b7afaf4ff02e65b2d'],
+    ['sample-artifact-gc.yaml', 'aac1487225922105762e7efa0066092a312c69636fbde2541fb5d594eb980fa3'],
+  ])('%s is unchanged', (name, sha) => {
+    expect(createHash('sha256').update(example(name).text).digest('hex')).toBe(sha);
   });
 });

@@ -36,7 +36,7 @@ export function lifecycleTargets(wf: Workflow, candidates: readonly GcCandidate[
     if (!rule) continue;
     let location;
     try {
-      location = resolveArtifactLocation(wf, c.nodeStatus, c.artifact);
+      location = resolveArtifactLocation(wf, c.nodeStatus, c.artifact, opts.served);
     } catch {
       continue;
     }

@@ -10,7 +10,7 @@
 // ARGO_OSS_GC_DELAY), else the built-in Always / 0s. A workflow whose phase gc-when filters out
 // keeps all its artifacts, at completion and at deletion (Failed and Error both count as failure).
 // A bad annotation value refuses the whole workflow with the reason: never a guess.
-import { ArgoError, COMPLETED_PHASES, resolveArtifactLocation, type Workflow } from '../argo';
+import { ArgoError, artifactKey, COMPLETED_PHASES, resolveArtifactLocation, type Workflow } from '../argo';
 import { parseDurationSeconds } from '../duration';
 import { gcCandidates, referencedKeys, type GcCandidate } from './strategy';
 import { ownershipOf, type OwnershipRule } from './ownership';
@@ -109,7 +109,8 @@ function completionMs(wf: Workflow, now: Date): number {
 /** Decisions before cross-artifact checks: strategy, phase filter, location, safety, timing. */
 function decide(wf: Workflow, c: GcCandidate, event: GcEventKind, policy: WorkflowGcPolicy, times: { now: number; completed: number; deleted?: number }, opts: PlanOptions): ArtifactDecision {
   const base = { node: c.node, artifact: c.artifact.name, strategy: c.strategy.strategy, log: c.log };
-  const keyOf = typeof c.artifact.oss?.key === 'string' && c.artifact.oss.key !== '' ? { key: c.artifact.oss.key } : {};
+  const recorded = artifactKey(c.artifact);
+  const keyOf = recorded ? { key: recorded } : {};
   if (c.strategy.strategy === 'Never') {
     const why = c.strategy.unknown ? `unknown strategy ${JSON.stringify(c.strategy.unknown)} (treated as Never)` : `strategy Never (${c.strategy.source})`;
     return { ...base, ...keyOf, action: 'keep', reason: why };
@@ -120,12 +121,12 @@ function decide(wf: Workflow, c: GcCandidate, event: GcEventKind, policy: Workfl
     return { ...base, ...keyOf, action: 'keep', reason: `gc-when ${policy.when} (${policy.whenSource}): workflow phase is ${phase || 'unknown'}` };
   }
   // An empty key names the whole bucket to a prefix delete: refused, not mistaken for "never written".
-  if (c.artifact.oss && typeof c.artifact.oss === 'object' && c.artifact.oss.key === '') {
+  if (recorded === '') {
     return { ...base, key: '', action: 'refuse', reason: 'empty key: refusing what would be the whole bucket' };
   }
   let location;
   try {
-    location = resolveArtifactLocation(wf, c.nodeStatus, c.artifact);
+    location = resolveArtifactLocation(wf, c.nodeStatus, c.artifact, opts.served);
   } catch (err) {
     if (!(err instanceof ArgoError)) throw err;
     if (err.code === 'NoLocation') return { ...base, ...keyOf, action: 'skip', reason: err.message };
