@@ -99,7 +99,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     if (opts.uploadCoordinator !== false) {
       const coordinator = await uploadCoordinatorMount({ ...access, log: tagged('uploads') });
       started.push({ close: async () => coordinator.app.close() });
-      mounts.push(coordinator.mount);
+      mounts.push(...coordinator.mounts);
     }
     if (opts.download !== false) {
       const download = await downloadMounts({ ...access, log: tagged('download') });
@@ -157,11 +157,12 @@ function shellQuote(value: string): string {
 export type UploadCoordinatorMountOptions = LocalFunctionAccess;
 
 /**
- * The upload coordinator wired to a local OSS server and Kubernetes API, as a gateway mount at /uploads.
+ * The upload coordinator wired to a local OSS server and Kubernetes API, as gateway mounts at /uploads
+ * and /objects (one app behind both; `mount` is the /uploads one).
  * OSS and cluster access come from the arguments, never from the environment, so stray cloud
  * credentials or ARGO_OSS_KUBE_* variables cannot point the local stack elsewhere.
  */
-export async function uploadCoordinatorMount(o: UploadCoordinatorMountOptions): Promise<{ mount: Mount; app: CoordinatorApp }> {
+export async function uploadCoordinatorMount(o: UploadCoordinatorMountOptions): Promise<{ mount: Mount; mounts: Mount[]; app: CoordinatorApp }> {
   // Loaded on demand: the CLI bundle that pods run (which includes this file for `argo-oss local`)
   // then does not evaluate ali-oss and client-node unless the local stack starts.
   const [{ loadConfig }, { toNodeListener }, { KubeClient, kubeConfigFromConfig }, { createOssClient }, { createCoordinatorApp }] = await Promise.all([
@@ -180,8 +181,8 @@ export async function uploadCoordinatorMount(o: UploadCoordinatorMountOptions): 
     close();
     oss.close();
   };
-  return {
-    app,
-    mount: { name: 'upload-coordinator', prefix: '/uploads', description: 'presigned multipart uploads (docs/upload.md)', handler: toNodeListener(app.handle) },
-  };
+  const handler = toNodeListener(app.handle);
+  const mount: Mount = { name: 'upload-coordinator', prefix: '/uploads', description: 'presigned multipart uploads (docs/upload.md)', handler };
+  const objects: Mount = { name: 'upload-coordinator', prefix: '/objects', description: 'object stat / list / delete for the artifact-driver plugin', handler };
+  return { app, mount, mounts: [mount, objects] };
 }

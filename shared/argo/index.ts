@@ -2,3 +2,10 @@
 export * from './types';
 export { ArgoError, workflowNodes, findNode, type ArgoErrorCode } from './nodes';
 export { findTemplate, resolveArtifactLocation, canonicalEndpoint, assertServed, servedStorage, type LocationSource, type ResolvedLocation, type ServedStorage } from './location';
+export {
+  parsePluginConfiguration,
+  PluginConfigurationError,
+  PLUGIN_CONFIGURATION_FIELDS,
+  MAX_PLUGIN_CONCURRENCY,
+  type PluginConfiguration,
+} from './plugin-config';

@@ -2,10 +2,11 @@
 // + the coordinator mounted at /uploads on a gateway, each on an ephemeral loopback port.
 //
 //   const c = await startTestCoordinator();          // options: { env?, oss?: OssServerOptions }
-//   c.url                      gateway origin: the API is at `${c.url}/uploads…` (= --coordinator URL)
+//   c.url                      gateway origin: the API is at `${c.url}/uploads…` and `/objects…` (= --coordinator URL)
 //   c.adminToken               bearer token of an admin (group system:masters): may write any key
 //   await c.podToken('wf-a')   bearer token of a new pod of workflow wf-a (namespace argo): may write wf-a/…
-//                              options { namespace?, podName?, tokenPodUid? (≠ the pod's uid → 403) }
+//                              options { namespace?, podName?, tokenPodUid? (≠ the pod's uid → 403), expiresAt? }
+//   await c.expireToken(token) that pod token is refused from now on (tokens.yaml expiresAt in the past)
 //   await c.api('POST', '/uploads', { token, body })  → { status, body }  (JSON in, JSON out)
 //   c.oss                      OssClient on the bucket with the server's credentials (verify objects)
 //   await c.listUploads()      in-progress multipart uploads of the bucket (for "nothing written")
@@ -37,6 +38,8 @@ export interface PodTokenOptions {
   podName?: string;
   /** The uid the token claims; default the pod's own. */
   tokenPodUid?: string;
+  /** The token is refused from then on (tokens.yaml expiresAt). */
+  expiresAt?: Date;
 }
 
 export interface ApiResult<T = any> {
@@ -49,6 +52,8 @@ export interface TestCoordinator {
   url: string;
   adminToken: string;
   podToken(workflow: string, options?: PodTokenOptions): Promise<string>;
+  /** Makes a token from podToken expire now (the API server refuses it from the next request on). */
+  expireToken(token: string): Promise<void>;
   api<T = any>(method: string, path: string, options?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<ApiResult<T>>;
   oss: OssClient;
   listUploads(): Promise<MultipartUploadSummary[]>;
@@ -64,7 +69,7 @@ export async function startTestCoordinator(options: TestCoordinatorOptions = {})
   const kube = await startTestKubeApi();
   const ossEndpoint = `http://localhost:${ossServer.server.port}`;
   const region = LOCAL_DEFAULT_REGION;
-  const { mount, app } = await uploadCoordinatorMount({
+  const { mounts, app } = await uploadCoordinatorMount({
     ossEndpoint,
     credential: ossServer.credentials,
     region,
@@ -75,7 +80,7 @@ export async function startTestCoordinator(options: TestCoordinatorOptions = {})
   });
   let gateway: RunningGateway;
   try {
-    gateway = await startGateway({ port: 0, mounts: [mount] });
+    gateway = await startGateway({ port: 0, mounts });
   } catch (err) {
     app.close();
     await Promise.allSettled([kube.close(), ossServer.close()]);
@@ -97,11 +102,24 @@ export async function startTestCoordinator(options: TestCoordinatorOptions = {})
       spec: { serviceAccountName: 'default', containers: [{ name: 'main', image: 'argo-oss' }] },
       status: { phase: 'Running' },
     });
-    tokens.push({ token, serviceAccount: { namespace, name: 'default' }, pod: { name: podName, uid: o.tokenPodUid ?? uid } });
+    tokens.push({
+      token,
+      serviceAccount: { namespace, name: 'default' },
+      pod: { name: podName, uid: o.tokenPodUid ?? uid },
+      ...(o.expiresAt ? { expiresAt: o.expiresAt.toISOString() } : {}),
+    });
     // Serialised: each write replaces tokens.yaml with every token so far.
     writing = writing.then(() => kube.writeTokens([...tokens]));
     await writing;
     return token;
+  };
+
+  const expireToken = async (token: string): Promise<void> => {
+    const entry = tokens.find((t) => t.token === token);
+    if (!entry) throw new Error('expireToken: not a token made by podToken');
+    entry.expiresAt = new Date(Date.now() - 1000).toISOString();
+    writing = writing.then(() => kube.writeTokens([...tokens]));
+    await writing;
   };
 
   const api = async <T>(method: string, path: string, o: { token?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<ApiResult<T>> => {
@@ -135,6 +153,7 @@ export async function startTestCoordinator(options: TestCoordinatorOptions = {})
     url: gateway.url,
     adminToken: kube.api.adminToken,
     podToken,
+    expireToken,
     api,
     oss,
     listUploads,
