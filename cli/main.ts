@@ -4,8 +4,9 @@ import { localCommand } from './commands/local';
 import { uploadCommand } from './commands/upload';
 import { lifecycleCommand } from './commands/lifecycle';
 import { gcCommand } from './commands/gc';
+import { pluginCommand } from './commands/plugin';
 
-const COMMANDS: Command[] = [localCommand, ossServerCommand, uploadCommand, lifecycleCommand, gcCommand];
+const COMMANDS: Command[] = [localCommand, ossServerCommand, uploadCommand, pluginCommand, lifecycleCommand, gcCommand];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

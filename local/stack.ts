@@ -99,7 +99,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     if (opts.uploadCoordinator !== false) {
       const coordinator = await uploadCoordinatorMount({ ...access, log: tagged('uploads') });
       started.push({ close: async () => coordinator.app.close() });
-      mounts.push(coordinator.mount);
+      mounts.push(...coordinator.mounts);
     }
     if (opts.download !== false) {
       const download = await downloadMounts({ ...access, log: tagged('download') });

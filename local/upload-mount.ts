@@ -1,4 +1,4 @@
-// The upload coordinator on the local gateway at /uploads, over the local OSS server and the local
+// The upload coordinator on the local gateway at /uploads and /objects, over the local OSS server and the local
 // Kubernetes API: what `argo-oss upload` talks to when local.env is sourced.
 import type { CoordinatorApp } from '../shared/upload/app';
 import type { LocalFunctionAccess, Mount } from './gateway';
@@ -6,11 +6,12 @@ import type { LocalFunctionAccess, Mount } from './gateway';
 export type UploadCoordinatorMountOptions = LocalFunctionAccess;
 
 /**
- * The upload coordinator wired to a local OSS server and Kubernetes API, as a gateway mount at /uploads.
+ * The upload coordinator wired to a local OSS server and Kubernetes API, as gateway mounts at /uploads
+ * and /objects (one app behind both; `mount` is the /uploads one).
  * OSS and cluster access come from the arguments, never from the environment, so stray cloud
  * credentials or ARGO_OSS_KUBE_* variables cannot point the local stack elsewhere.
  */
-export async function uploadCoordinatorMount(o: UploadCoordinatorMountOptions): Promise<{ mount: Mount; app: CoordinatorApp }> {
+export async function uploadCoordinatorMount(o: UploadCoordinatorMountOptions): Promise<{ mount: Mount; mounts: Mount[]; app: CoordinatorApp }> {
   // Loaded on demand: the CLI bundle that pods run (which includes this file for `argo-oss local`)
   // then does not evaluate ali-oss and client-node unless the local stack starts.
   const [{ loadConfig }, { toNodeListener }, { KubeClient, kubeConfigFromConfig }, { createOssClient }, { createCoordinatorApp }] = await Promise.all([
@@ -29,8 +30,8 @@ export async function uploadCoordinatorMount(o: UploadCoordinatorMountOptions): 
     close();
     oss.close();
   };
-  return {
-    app,
-    mount: { name: 'upload-coordinator', prefix: '/uploads', description: 'presigned multipart uploads (docs/upload.md)', handler: toNodeListener(app.handle) },
-  };
+  const handler = toNodeListener(app.handle);
+  const mount: Mount = { name: 'upload-coordinator', prefix: '/uploads', description: 'presigned multipart uploads (docs/upload.md)', handler };
+  const objects: Mount = { name: 'upload-coordinator', prefix: '/objects', description: 'object stat / list / delete for the artifact-driver plugin (docs/plugin.md)', handler };
+  return { app, mount, mounts: [mount, objects] };
 }

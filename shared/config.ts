@@ -750,7 +750,7 @@ export const CONFIG_VARIABLES = [
   defineVariable({
     name: 'ARGO_OSS_TOKEN',
     key: 'uploadToken',
-    description: 'argo-oss upload: bearer token for the coordinator (the --token default); argo-oss local writes its admin token here.',
+    description: 'argo-oss upload and argo-oss plugin: bearer token for the coordinator (the --token default); argo-oss local writes its admin token here.',
     components: ['cli', 'local'],
     secret: true,
     parse: optionalString,
@@ -758,7 +758,7 @@ export const CONFIG_VARIABLES = [
   defineVariable({
     name: 'ARGO_OSS_TOKEN_FILE',
     key: 'uploadTokenFile',
-    description: "argo-oss upload: file holding the bearer token, re-read as the kubelet rotates it (the --token-file default).",
+    description: "argo-oss upload and argo-oss plugin: file holding the bearer token, re-read as the kubelet rotates it (the --token-file default; the plugin prefers it to ARGO_OSS_TOKEN).",
     default: '/var/run/secrets/kubernetes.io/serviceaccount/token when it exists',
     components: ['cli'],
     parse: optionalString,

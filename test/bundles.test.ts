@@ -3,8 +3,9 @@
 //   upload-coordinator: handler(Buffer of an HTTP-trigger event, context with role credentials)
 //   artifact-gc:        handler(Buffer of a CloudEvent batch, context)
 //   artifact-download:  `node index.js` (the custom runtime's command) listening on FC_CUSTOM_LISTEN_PORT
+//   cli (plugin):       `node argo-oss.cjs plugin SOCKET` (the plugin image's ENTRYPOINT) over gRPC
 import { execFile, spawn } from 'node:child_process';
-import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -14,6 +15,7 @@ import { startLocalStack, type LocalStack } from '../local/stack';
 import { LOCAL_DEFAULT_BUCKET, LOCAL_DEFAULT_CREDENTIALS, LOCAL_DEFAULT_REGION } from '../local/defaults';
 import { createOssClient, objectExists, putObject, type OssClient } from '../shared/oss';
 import { kubeEvent, NAMESPACED_KEY_PREFIX, workflow } from './helpers/gc';
+import { artifact, artifactClient, pluginConfiguration } from './helpers/artifact-plugin';
 
 const run = promisify(execFile);
 const root = new URL('..', import.meta.url).pathname;
@@ -46,7 +48,7 @@ describe('function bundles from npm run build, against the local stack', () => {
     isolated = await mkdtemp(join(tmpdir(), 'argo-oss-bundles-'));
     await run(process.execPath, [join(root, 'scripts/build.mjs'), out], { cwd: root, timeout: 120_000 });
     // Each function folder is deployed as is: copy it where no node_modules can be found.
-    for (const fn of ['upload-coordinator', 'artifact-gc', 'artifact-download']) await cp(join(out, fn), join(isolated, fn), { recursive: true });
+    for (const fn of ['upload-coordinator', 'artifact-gc', 'artifact-download', 'cli']) await cp(join(out, fn), join(isolated, fn), { recursive: true });
     stack = await startLocalStack({
       dataDir: join(isolated, 'stack'),
       ports: { gateway: 0, oss: 0, cluster: 0 },
@@ -140,5 +142,37 @@ describe('function bundles from npm run build, against the local stack', () => {
       child.kill('SIGTERM');
       await exited;
     }
+  });
+
+  it('cli: `node argo-oss.cjs plugin SOCKET` serves the artifact-driver API from the bundle alone (Save, then Load)', async () => {
+    const socket = join(isolated, 'plugin', 'socket');
+    const child = spawn(process.execPath, ['argo-oss.cjs', 'plugin', socket], {
+      cwd: join(isolated, 'cli'),
+      env: { PATH: process.env.PATH ?? '', ARGO_OSS_TOKEN: stack.kube.adminToken },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<number | null>((r) => child.once('exit', r));
+    const client = artifactClient(socket);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (c: Buffer) => {
+          out += c.toString();
+          if (out.includes('serving unix://')) resolve();
+        });
+        void exited.then((code) => reject(new Error(`exited ${code}`)));
+      });
+      const configuration = pluginConfiguration({ coordinator: stack.gateway.url, bucket: LOCAL_DEFAULT_BUCKET, endpoint: stack.env.OSS_ENDPOINT });
+      const src = join(isolated, 'plugin', 'out.txt');
+      await writeFile(src, 'saved by the bundled plugin\n');
+      expect(await client.call('Save', { path: src, output_artifact: artifact('bundle-plugin/p/out.txt', configuration) })).toEqual({ success: true, error: '' });
+      const dest = join(isolated, 'plugin', 'in', 'out.txt.tmp');
+      expect(await client.call('Load', { input_artifact: artifact('bundle-plugin/p/out.txt', configuration), path: dest })).toEqual({ success: true, error: '' });
+      expect(await readFile(dest, 'utf8')).toBe('saved by the bundled plugin\n');
+    } finally {
+      client.close();
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
   });
 });

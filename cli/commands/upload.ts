@@ -1,12 +1,9 @@
 import { existsSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { parseFlags, UsageError, type Command } from '../command';
 import { DEFAULT_CONCURRENCY, UploadError, uploadDirectoryTgz, uploadFile, type UploadSummary } from '../upload';
 import { formatBytes, parseSize } from '../upload/size';
 import { MAX_PART_SIZE, MAX_WRITERS, MIN_PART_SIZE } from '../../shared/upload/plan';
-
-/** In a pod, the projected service-account token (kubelet rotates the file; it is re-read). */
-export const SERVICE_ACCOUNT_TOKEN_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+import { SERVICE_ACCOUNT_TOKEN_FILE, tokenFromFile } from '../upload/token';
 
 const usage = `Usage: argo-oss upload PATH --key KEY [options]
 
@@ -68,16 +65,6 @@ function pairs(flag: string, values: string[] | undefined): Record<string, strin
     out[v.slice(0, i)] = v.slice(i + 1);
   }
   return out;
-}
-
-/** A token read from a file, cached briefly: projected tokens are rotated on disk by the kubelet. */
-function tokenFromFile(path: string): () => Promise<string> {
-  let cached: { token: string; at: number } | undefined;
-  return async () => {
-    if (cached && Date.now() - cached.at < 30_000) return cached.token;
-    cached = { token: (await readFile(path, 'utf8')).trim(), at: Date.now() };
-    return cached.token;
-  };
 }
 
 export const uploadCommand: Command = {

@@ -26,4 +26,5 @@ export { createTgzStream } from './tgz';
 export { startSpooler, type SpooledPart } from './spool';
 export { Progress, autoMode, type ProgressMode } from './progress';
 export { parseSize, formatBytes, formatDuration } from './size';
+export { tokenFromFile, SERVICE_ACCOUNT_TOKEN_FILE } from './token';
 export { CoordinatorClient, CoordinatorError } from '../../shared/upload/client';

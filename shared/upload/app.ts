@@ -1,10 +1,11 @@
-// Wires config → OSS client + cluster client + coordinator + routes. Shared by the FC function, the
+// Wires config → OSS client + cluster client + coordinator + routes (/uploads and /objects). Shared by the FC function, the
 // local stack and the tests; builds clients only (no I/O besides reading a KUBECONFIG file).
 import { startupWarnings, type Config } from '../config';
 import type { HttpHandler } from '../http/types';
 import { KubeClient, kubeConfigFromConfig, type KubeAccessConfig } from '../k8s';
 import type { FcContext } from '../http/fc';
 import { createOssClientFromConfig, type OssAccessConfig, type OssClient } from '../oss';
+import { ObjectService, registerObjectRoutes } from '../objects';
 import { Authenticator } from './auth';
 import { uploadRoutes } from './routes';
 import { UploadCoordinator } from './service';
@@ -62,6 +63,8 @@ export function createCoordinatorApp(config: CoordinatorConfig, options: Coordin
     artifactRoot: config.artifactRoot,
     onError: (err, req) => log(`upload-coordinator: ${req.method} ${req.path}: ${(err as Error)?.stack ?? String(err)}`),
   });
+  // Reads, listings and deletes for callers without OSS keys (the artifact-driver plugin): /objects/…
+  registerObjectRoutes(router, new ObjectService(oss, { artifactRoot: config.artifactRoot, urlTtlSeconds: config.partUrlTtlSeconds }), auth);
   return {
     handle: router.handle,
     oss,

@@ -2,12 +2,13 @@
 // + the coordinator mounted at /uploads on a gateway, each on an ephemeral loopback port.
 //
 //   const c = await startTestCoordinator();          // options: { env?, oss?: OssServerOptions }
-//   c.url                      gateway origin: the API is at `${c.url}/uploads…` (= --coordinator URL)
+//   c.url                      gateway origin: the API is at `${c.url}/uploads…` and `/objects…` (= --coordinator URL)
 //   c.adminToken               bearer token of an admin (group system:masters): may write any key
 //   await c.podToken('wf-a')   bearer token of a new running pod of workflow wf-a (namespace argo), owned by
 //                              it as Argo owns its pods (the Workflow is written on first use): may write argo/wf-a/…
-//                              options { namespace?, podName?, tokenPodUid? (≠ the pod's uid → 403) }
+//                              options { namespace?, podName?, tokenPodUid? (≠ the pod's uid → 403), expiresAt? }
 //   c.workflowUid('wf-a')      the uid of a workflow podToken wrote (namespace argo by default)
+//   await c.expireToken(token) that pod token is refused from now on (tokens.yaml expiresAt in the past)
 //   await c.api('POST', '/uploads', { token, body })  → { status, body }  (JSON in, JSON out)
 //   c.oss                      OssClient on the bucket with the server's credentials (verify objects)
 //   await c.listUploads()      in-progress multipart uploads of the bucket (for "nothing written")
@@ -47,6 +48,8 @@ export interface PodTokenOptions {
   podName?: string;
   /** The uid the token claims; default the pod's own. */
   tokenPodUid?: string;
+  /** The token is refused from then on (tokens.yaml expiresAt). */
+  expiresAt?: Date;
 }
 
 export interface ApiResult<T = any> {
@@ -60,6 +63,8 @@ export interface TestCoordinator {
   adminToken: string;
   podToken(workflow: string, options?: PodTokenOptions): Promise<string>;
   workflowUid(workflow: string, namespace?: string): string | undefined;
+  /** Makes a token from podToken expire now (the API server refuses it from the next request on). */
+  expireToken(token: string): Promise<void>;
   api<T = any>(method: string, path: string, options?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<ApiResult<T>>;
   oss: OssClient;
   listUploads(): Promise<MultipartUploadSummary[]>;
@@ -82,7 +87,7 @@ export async function startTestCoordinator(options: TestCoordinatorOptions = {})
   }
   const ossEndpoint = `http://localhost:${ossServer.server.port}`;
   const region = LOCAL_DEFAULT_REGION;
-  const { mount, app } = await uploadCoordinatorMount({
+  const { mounts, app } = await uploadCoordinatorMount({
     ossEndpoint,
     credential: ossServer.credentials,
     region,
@@ -93,7 +98,7 @@ export async function startTestCoordinator(options: TestCoordinatorOptions = {})
   });
   let gateway: RunningGateway;
   try {
-    gateway = await startGateway({ port: 0, mounts: [mount] });
+    gateway = await startGateway({ port: 0, mounts });
   } catch (err) {
     app.close();
     await Promise.allSettled([kube.close(), ossServer.close()]);
@@ -113,6 +118,7 @@ export async function startTestCoordinator(options: TestCoordinatorOptions = {})
     return uid;
   };
   const uids = new Map<string, string>();
+  const podTokens = new Map<string, TokenSpec>();
   const podToken = async (workflow: string, o: PodTokenOptions = {}): Promise<string> => {
     const namespace = o.namespace ?? 'argo';
     const workflowUid = await workflowOf(namespace, workflow);
@@ -121,9 +127,22 @@ export async function startTestCoordinator(options: TestCoordinatorOptions = {})
     const uid = randomUUID();
     const token = `pod-${randomBytes(12).toString('hex')}`;
     await kube.writePod(workflowPodManifest({ namespace, name: workflow, uid: workflowUid }, { name: podName, uid }));
-    const entry: TokenSpec = { token, serviceAccount: { namespace, name: 'default' }, pod: { name: podName, uid: o.tokenPodUid ?? uid } };
+    const entry: TokenSpec = {
+      token,
+      serviceAccount: { namespace, name: 'default' },
+      pod: { name: podName, uid: o.tokenPodUid ?? uid },
+      ...(o.expiresAt ? { expiresAt: o.expiresAt.toISOString() } : {}),
+    };
+    podTokens.set(token, entry);
     await kube.addTokens([entry]);
     return token;
+  };
+
+  const expireToken = async (token: string): Promise<void> => {
+    const entry = podTokens.get(token);
+    if (!entry) throw new Error('expireToken: not a token made by podToken');
+    entry.expiresAt = new Date(Date.now() - 1000).toISOString();
+    await kube.addTokens([]); // rewrites tokens.yaml with the entries added so far, this one now expired
   };
 
   const api = async <T>(method: string, path: string, o: { token?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<ApiResult<T>> => {
@@ -158,6 +177,7 @@ export async function startTestCoordinator(options: TestCoordinatorOptions = {})
     adminToken: kube.api.adminToken,
     podToken,
     workflowUid: (workflow, namespace = 'argo') => uids.get(`${namespace}/${workflow}`),
+    expireToken,
     api,
     oss,
     listUploads,
