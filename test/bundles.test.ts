@@ -104,9 +104,9 @@ describe('function bundles from npm run build, against the local stack', () => {
   });
 
   it('artifact-download: `node index.js` listens on FC_CUSTOM_LISTEN_PORT and streams an artifact with the caller\'s token', async () => {
-    const wf = workflow({ name: 'bundle-dl', artifacts: [{ name: 'report', key: 'bundle-dl/p/report.txt' }] });
+    const wf = workflow({ name: 'bundle-dl', artifacts: [{ name: 'report', key: 'argo/bundle-dl/p/report.txt' }] });
     await writeFile(join(isolated, 'stack/cluster/workflows/bundle-dl.yaml'), stringify(wf));
-    await putObject(oss, 'bundle-dl/p/report.txt', 'streamed from the bundle\n');
+    await putObject(oss, 'argo/bundle-dl/p/report.txt', 'streamed from the bundle\n');
     const nodeId = Object.keys(wf.status?.nodes ?? {})[0];
     const child = spawn(process.execPath, ['index.js'], {
       cwd: join(isolated, 'artifact-download'),

@@ -244,7 +244,7 @@ const dirFile = { name: 'résumé data.bin', data: randomBytes(3 * 1024 * 1024 +
 const memberFile = { name: 'report.csv', data: Buffer.from(Array.from({ length: 20_000 }, (_, i) => `${i},${i * i}`).join('\n')) };
 
 function workflow(): object {
-  const pod = `${WORKFLOW}/${WORKFLOW}-main-3141592653`;
+  const pod = `${NAMESPACE}/${WORKFLOW}/${WORKFLOW}-main-3141592653`;
   return {
     apiVersion: 'argoproj.io/v1alpha1',
     kind: 'Workflow',
@@ -255,7 +255,7 @@ function workflow(): object {
     },
     status: {
       phase: 'Succeeded',
-      artifactRepositoryRef: { artifactRepository: { oss: { bucket: LOCAL_DEFAULT_BUCKET, keyFormat: '{{workflow.name}}/{{pod.name}}' } } },
+      artifactRepositoryRef: { artifactRepository: { oss: { bucket: LOCAL_DEFAULT_BUCKET, keyFormat: '{{workflow.namespace}}/{{workflow.name}}/{{pod.name}}' } } },
       nodes: {
         [NODE_ID]: {
           id: NODE_ID,
@@ -323,7 +323,7 @@ describe.skipIf(!CHROMIUM)(`browser download through the listing pages (headless
       adminToken: ADMIN_TOKEN,
     });
     oss = createOssClient({ bucket: LOCAL_DEFAULT_BUCKET, region: LOCAL_DEFAULT_REGION, endpoint: stack.env.OSS_ENDPOINT!, credentials: { ...LOCAL_DEFAULT_CREDENTIALS } });
-    const pod = `${WORKFLOW}/${WORKFLOW}-main-3141592653`;
+    const pod = `${NAMESPACE}/${WORKFLOW}/${WORKFLOW}-main-3141592653`;
     // The directory artifact: many objects under results/, one of them in sub/.
     await putObject(oss, `${pod}/results/summary.txt`, 'ok\n');
     await putObject(oss, `${pod}/results/sub/${dirFile.name}`, dirFile.data);

@@ -268,7 +268,10 @@ export async function startDownloadFixture(options: DownloadFixtureOptions = {})
     region: LOCAL_DEFAULT_REGION,
     bucket: ossServer.bucket,
     kubeconfigPath: kube.api.kubeconfigPath,
-    env: { ARGO_OSS_AUTH_CACHE_SECONDS: '0', ...options.env },
+    // These suites exercise streaming, listings and access paths on Argo's default key layout
+    // ({{workflow.name}}/{{pod.name}}, single-tenant mode); the tenant boundary of the namespaced
+    // default has its own suite (isolation-download), which turns single-tenant mode off.
+    env: { ARGO_OSS_AUTH_CACHE_SECONDS: '0', ARGO_OSS_SINGLE_TENANT: 'true', ARGO_OSS_WORKFLOW_KEY_PREFIX: '{{workflow.name}}/', ...options.env },
     log: () => undefined,
   });
   let gateway: RunningGateway;
