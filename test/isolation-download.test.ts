@@ -11,12 +11,12 @@ import { pack } from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { putObject } from '../shared/oss';
 import { ownerMetadata, type WorkflowIdentity } from '../shared/tenancy';
-import { artifact, startDownloadFixture, workflow, type DownloadFixture, type HttpResult } from './helpers/download';
+import { artifact, LEGACY_LAYOUT, startDownloadFixture, workflow, type DownloadFixture, type HttpResult } from './helpers/download';
 import type { TokenSpec } from './helpers/kube-api';
 import { seedTenants, type Tenants } from './helpers/tenants';
 
 const SECRET = 'isolation-share-secret-0123456789abcdef';
-const NAMESPACED = { ARGO_OSS_WORKFLOW_KEY_PREFIX: '{{workflow.namespace}}/{{workflow.name}}/', ARGO_OSS_SHARE_SECRET: SECRET };
+const NAMESPACED = { ARGO_OSS_WORKFLOW_KEY_PREFIX: '{{workflow.namespace}}/{{workflow.name}}/', ARGO_OSS_SINGLE_TENANT: 'false', ARGO_OSS_SHARE_SECRET: SECRET };
 
 /** A workflow of team-b that no longer exists (its objects outlive it). */
 const GONE_B = { namespace: 'team-b', name: 'gone', uid: '00000000-0000-4000-8000-00000000b0ff' } satisfies WorkflowIdentity;
@@ -326,7 +326,7 @@ describe('share links grant one artifact, never more', () => {
 
 describe('single-tenant layouts (no namespace in the key template)', () => {
   it('serve anything under the artifact root, as before', async () => {
-    const legacy = await startDownloadFixture({ env: { ARGO_OSS_WORKFLOW_KEY_PREFIX: '{{workflow.name}}/' } });
+    const legacy = await startDownloadFixture({ env: LEGACY_LAYOUT });
     try {
       await seedTenants(legacy.kube);
       await legacy.kube.writeWorkflow(manifest(A, 'same-a-1', { 'b-key': 'same/b.txt', plain: 'elsewhere/plain.txt' }));
