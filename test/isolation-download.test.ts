@@ -11,7 +11,7 @@ import { pack } from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { putObject } from '../shared/oss';
 import { ownerMetadata, type WorkflowIdentity } from '../shared/tenancy';
-import { artifact, startDownloadFixture, workflow, type DownloadFixture, type HttpResult } from './helpers/download';
+import { artifact, LEGACY_LAYOUT, startDownloadFixture, workflow, type DownloadFixture, type HttpResult } from './helpers/download';
 import type { TokenSpec } from './helpers/kube-api';
 import { seedTenants, type Tenants } from './helpers/tenants';
 
@@ -326,7 +326,7 @@ describe('share links grant one artifact, never more', () => {
 
 describe('single-tenant layouts (no namespace in the key template)', () => {
   it('serve anything under the artifact root, as before', async () => {
-    const legacy = await startDownloadFixture({ env: { ARGO_OSS_WORKFLOW_KEY_PREFIX: '{{workflow.name}}/', ARGO_OSS_SINGLE_TENANT: 'true' } });
+    const legacy = await startDownloadFixture({ env: LEGACY_LAYOUT });
     try {
       await seedTenants(legacy.kube);
       await legacy.kube.writeWorkflow(manifest(A, 'same-a-1', { 'b-key': 'same/b.txt', plain: 'elsewhere/plain.txt' }));
