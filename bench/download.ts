@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { build } from 'esbuild';
 import { formatBytes, parseSize } from '../cli/upload/size';
+import { sleep } from '../shared/backoff';
 import { LOCAL_DEFAULT_REGION } from '../local/defaults';
 import { createOssClient, headObject, presignGetObject, type OssClient } from '../shared/oss';
 import { startTestKubeApi, type TestKubeApi } from '../test/helpers/kube-api';
@@ -215,7 +216,7 @@ async function startFunction(work: string, env: Record<string, string>): Promise
     ]);
     if (up) break;
     if (i > 300) throw new Error(`the function did not listen on ${port} within 30 s:\n${stderr}`);
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   return {
     child,

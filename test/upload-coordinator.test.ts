@@ -2,10 +2,9 @@
 // V4 signatures) and local Kubernetes API (real client-node). Parts go to the presigned URLs with fetch.
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { crc64 } from '../shared/crc64';
+import { crc64, foldCrc64 } from '../shared/crc64';
 import { completeMultipartUpload, getObject, getObjectTags, headObject, listAllParts, listObjectsPage, uploadPart } from '../shared/oss';
 import { readManifest, writeManifest } from '../shared/upload/manifest';
-import { foldCrc64 } from '../shared/upload/service';
 import type { SignedPart, StartUploadResponse } from '../shared/upload/protocol';
 import { startTestCoordinator, type TestCoordinator } from './helpers/coordinator';
 

@@ -1,7 +1,7 @@
 // Pure planning and key rules of the upload coordinator.
 import { describe, expect, it } from 'vitest';
 import { HttpError } from '../shared/http/errors';
-import { crc64 } from '../shared/crc64';
+import { crc64, foldCrc64 } from '../shared/crc64';
 import { validateArtifactKey, workflowKeyPrefix } from '../shared/tenancy';
 import { indexKeyFor } from '../shared/upload/manifest';
 import {
@@ -14,7 +14,6 @@ import {
   planUpload,
   type Plan,
 } from '../shared/upload/plan';
-import { foldCrc64 } from '../shared/upload/service';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;

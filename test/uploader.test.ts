@@ -10,6 +10,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { crc64 } from '../shared/crc64';
 import { getObject, getObjectStream, headObject, listAllParts } from '../shared/oss';
 import { uploadFile, UploadError } from '../cli/upload';
+import { MAX_WRITERS } from '../shared/upload/plan';
 import { ARGO_OSS_BIN, runCli } from './helpers/cli';
 import { startTestCoordinator, type TestCoordinator } from './helpers/coordinator';
 import { extractTgz } from './helpers/uploader';
@@ -209,6 +210,9 @@ describe('argo-oss upload: bad usage exits 2 naming the flag', () => {
     [['upload', '@file', '--key', 'k', '--token-file', '/nonexistent/token'], /--token-file: cannot read a token/],
     [['upload', '@file', '--key', 'k', '--writers', '2'], /--writers needs --writer/],
     [['upload', '@file', '--key', 'k', '--writers', '2', '--writer', '3'], /--writer must be from 1 to --writers/],
+    // The CLI's limits are the coordinator's (shared/upload/plan.ts): refused before any request.
+    [['upload', '@file', '--key', 'k', '--writers', String(MAX_WRITERS + 1), '--writer', '1'], new RegExp(`--writers must be an integer from 1 to ${MAX_WRITERS}`)],
+    [['upload', '@file', '--key', 'k', '--upload-id', 'u', '--writer', String(MAX_WRITERS + 1)], new RegExp(`--writer must be an integer from 1 to ${MAX_WRITERS}`)],
     [['upload', '@file', '--key', 'k', '--tag', 'novalue'], /--tag must be KEY=VALUE/],
     [['upload', '@file', '--key', 'k', '--bogus'], /--bogus/],
     [['upload', '@dir', '--key', 'k'], /is a directory: add --archive tgz/],

@@ -150,8 +150,6 @@ export function faultError(f: Fault): OssError | undefined {
   return new OssError(code, f.message ?? `Injected fault: ${code}.`, {}, f.status);
 }
 
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 /** Destroys the connection once `limit` request-body bytes have been read through the result. */
 export function cutRequestAfter(req: IncomingMessage, limit: number): Readable {
   let seen = 0;

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { rm, stat } from 'node:fs/promises';
 import { formatBytes } from '../../cli/upload/size';
+import { sleep } from '../../shared/backoff';
 import { headObject, iterateMultipartUploads, listAllParts, putObject } from '../../shared/oss';
 import { choosePartSize, partCountFor } from '../../shared/upload/plan';
 import { callJson, type DemoContext } from './context';
@@ -45,7 +46,7 @@ async function partsInOss(ctx: DemoContext, key: string): Promise<{ uploadId?: s
 async function settledParts(ctx: DemoContext, key: string): Promise<number> {
   let last = (await partsInOss(ctx, key)).parts;
   for (let i = 0; i < 20; i++) {
-    await new Promise((res) => setTimeout(res, 300));
+    await sleep(300);
     const now = (await partsInOss(ctx, key)).parts;
     if (now === last) break;
     last = now;
@@ -175,7 +176,7 @@ export async function uploadScenario(ctx: DemoContext, result: ScenarioResult): 
         attempt.child.kill('SIGKILL');
         break;
       }
-      await new Promise((res) => setTimeout(res, 50));
+      await sleep(50);
     }
     killed = await attempt.done;
     killedAt = await settledParts(ctx, key);

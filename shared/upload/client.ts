@@ -7,6 +7,7 @@
 // Every call is retried on network errors, 5xx and 429 with capped, jittered exponential backoff
 // (honouring Retry-After) — except start without a fingerprint, which is not idempotent (a retry
 // could open a second upload). Any other answer becomes a CoordinatorError carrying the JSON error.
+import { backoffDelay, sleep } from '../backoff';
 import type {
   CompleteUploadRequest,
   CompleteUploadResponse,
@@ -63,28 +64,6 @@ export interface CoordinatorClientOptions {
   onRetry?: (info: { operation: string; attempt: number; delayMs: number; error: CoordinatorError }) => void;
   /** Injectable for tests; defaults to the global fetch. */
   fetch?: typeof fetch;
-}
-
-/** Full-jitter exponential backoff: uniform in [0, min(max, base·2^(attempt-1))]. */
-export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
-  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
-  return Math.round(ceiling * random());
-}
-
-/** Resolves after ms, or rejects with the signal's reason when it aborts first. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 function retryAfterMs(header: string | null): number | undefined {

@@ -1,6 +1,6 @@
 // The coordinator's operations over the OSS layer: start (or resume), sign, state, complete, abort.
 // Platform-free: callers are already authenticated (auth.ts); routes.ts binds this to HTTP.
-import { crc64Combine } from '../crc64';
+import { foldCrc64 } from '../crc64';
 import { HttpError, invalidArgument } from '../http/errors';
 import {
   abortMultipartUpload,
@@ -79,16 +79,6 @@ function planOf(m: UploadManifest): UploadPlan {
     ...(m.fingerprint !== undefined ? { fingerprint: m.fingerprint } : {}),
     createdAt: m.createdAt,
   };
-}
-
-/** CRC-64 of the concatenation of `parts` (ascending), or undefined if one lacks its CRC. */
-export function foldCrc64(parts: readonly Pick<PartInfo, 'crc64' | 'size'>[]): bigint | undefined {
-  let acc: bigint | undefined;
-  for (const p of parts) {
-    if (p.crc64 === undefined) return undefined;
-    acc = acc === undefined ? p.crc64 : crc64Combine(acc, p.crc64, p.size);
-  }
-  return acc ?? 0n;
 }
 
 export class UploadCoordinator {
