@@ -4,8 +4,9 @@ import { localCommand } from './commands/local';
 import { uploadCommand } from './commands/upload';
 import { lifecycleCommand } from './commands/lifecycle';
 import { gcCommand } from './commands/gc';
+import { doctorCommand } from './commands/doctor';
 
-const COMMANDS: Command[] = [localCommand, ossServerCommand, uploadCommand, lifecycleCommand, gcCommand];
+const COMMANDS: Command[] = [localCommand, ossServerCommand, uploadCommand, lifecycleCommand, gcCommand, doctorCommand];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
