@@ -5,8 +5,9 @@ import { uploadCommand } from './commands/upload';
 import { lifecycleCommand } from './commands/lifecycle';
 import { gcCommand } from './commands/gc';
 import { pluginCommand } from './commands/plugin';
+import { doctorCommand } from './commands/doctor';
 
-const COMMANDS: Command[] = [localCommand, ossServerCommand, uploadCommand, pluginCommand, lifecycleCommand, gcCommand];
+const COMMANDS: Command[] = [localCommand, ossServerCommand, uploadCommand, pluginCommand, lifecycleCommand, gcCommand, doctorCommand];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -748,6 +748,13 @@ export const CONFIG_VARIABLES = [
     parse: optionalString,
   }),
   defineVariable({
+    name: 'ARGO_OSS_GATEWAY',
+    key: 'localGatewayUrl',
+    description: "The local stack's function gateway URL (argo-oss local writes it to local.env): argo-oss doctor checks the download and GC functions there by default.",
+    components: ['cli', 'local'],
+    parse: optionalString,
+  }),
+  defineVariable({
     name: 'ARGO_OSS_TOKEN',
     key: 'uploadToken',
     description: 'argo-oss upload and argo-oss plugin: bearer token for the coordinator (the --token default); argo-oss local writes its admin token here.',

@@ -3,7 +3,7 @@
 //   - timer: {"triggerTime", "triggerName", "payload"} → the reconcile (so does {"action":"reconcile"}).
 // Returns the JSON summary. When an event could not be processed (cluster or OSS unreachable) it
 // throws after handling the rest, so FC's async invocation retries the payload (maxAsyncRetryAttempts)
-// and finally hands it to the dead-letter destination; duplicates are harmless (the ledger dedupes),
+// and finally hands it to the dead-letter destination when one is configured; duplicates are harmless (the ledger dedupes),
 // and the reconcile catches anything that still slips through. Malformed or foreign events never
 // throw: redelivering them would not help.
 import { ConfigError, loadConfig, startupWarnings } from '../../shared/config';
