@@ -156,9 +156,10 @@ describe('s.yaml resolved by Serverless Devs', () => {
         expect(() => loadConfig(e), resource).not.toThrow();
       }
     }
-    // Pods prove themselves with a token made for the coordinator (the upload examples' audience);
-    // users' tokens reach the download function with the API server's.
-    expect(loadConfig(envOf(defaults, 'upload_coordinator')).tokenAudiences).toEqual(['argo-oss']);
+    // The coordinator accepts the API server's audience by default: the artifact plugin's containers have
+    // only the pod's automounted token (docs/security.md, "Token audience"); users' tokens reach the
+    // download function with the API server's audience too.
+    expect(loadConfig(envOf(defaults, 'upload_coordinator')).tokenAudiences).toEqual([]);
     expect(loadConfig(envOf(defaults, 'artifact_download')).tokenAudiences).toEqual([]);
     expect(loadConfig(envOf(realistic, 'upload_coordinator')).workflowKeyPrefix).toBe('{{workflow.namespace}}/{{workflow.name}}/');
     expect(loadConfig(envOf(realistic, 'artifact_gc'))).toMatchObject({ gcWhen: 'Succeeded', gcDelaySeconds: 72 * 3600, gcNamespaces: ['ml-training', 'ml-serving', 'data-pipelines', 'argo'] });
