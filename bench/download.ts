@@ -164,7 +164,7 @@ function workflow(artifacts: Array<{ name: string; key: string }>, bucket: strin
     spec: { entrypoint: 'main', templates: [{ name: 'main', container: { image: 'alpine:3.20' } }] },
     status: {
       phase: 'Succeeded',
-      artifactRepositoryRef: { artifactRepository: { oss: { bucket, keyFormat: '{{workflow.name}}/{{pod.name}}' } } },
+      artifactRepositoryRef: { artifactRepository: { oss: { bucket, keyFormat: '{{workflow.namespace}}/{{workflow.name}}/{{pod.name}}' } } },
       nodes: {
         [NODE_ID]: {
           id: NODE_ID,
@@ -351,8 +351,9 @@ export async function run(args: string[]): Promise<void> {
     });
     const endpoint = `http://localhost:${ossServer.server.port}`;
     oss = createOssClient({ bucket: ossServer.bucket, region: LOCAL_DEFAULT_REGION, endpoint, credentials: ossServer.credentials });
-    const bigKey = `${WORKFLOW}/${NODE_ID}/big.bin`;
-    const smallKey = `${WORKFLOW}/${NODE_ID}/concurrent.bin`;
+    // Namespaced, as the default ARGO_OSS_WORKFLOW_KEY_PREFIX lays keys out.
+    const bigKey = `${NAMESPACE}/${WORKFLOW}/${NODE_ID}/big.bin`;
+    const smallKey = `${NAMESPACE}/${WORKFLOW}/${NODE_ID}/concurrent.bin`;
     process.stdout.write(`writing ${formatBytes(size)} and ${formatBytes(concurrentSize)} objects (streamed PUT)… `);
     await putRandomObject(oss, bigKey, size);
     await putRandomObject(oss, smallKey, concurrentSize);
