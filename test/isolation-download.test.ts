@@ -288,6 +288,35 @@ describe('objects outside the namespace prefixes, by recorded owner', () => {
   });
 });
 
+describe('artifacts written through the argo-oss artifact plugin go through the same checks', () => {
+  const PLUGGED = { namespace: 'team-a', name: 'plugged', uid: '00000000-0000-4000-8000-00000000a004' };
+  const configuration = 'coordinator: https://upload.example.com\nbucket: argo-artifacts\nendpoint: https://oss-cn-hangzhou-internal.aliyuncs.com\n';
+  const p = (name: string) => `/artifacts/team-a/plugged/plugged-1/${name}`;
+
+  it("team-a's plugin artifact naming team-b's key: refused with the same body; its own is served", async () => {
+    const outputs = [
+      { name: 'own', path: '/tmp/own', plugin: { key: 'team-a/same/same-a-1/out.txt' } },
+      { name: 'b-key', path: '/tmp/b', plugin: { key: 'team-b/same/same-b-1/out.txt' } },
+      { name: 'b-tgz', path: '/tmp/t', plugin: { key: 'team-b/same/same-b-1/bundle.tgz' } },
+    ];
+    const m = workflow(PLUGGED.name, { 'plugged-1': { outputs } }, {
+      namespace: PLUGGED.namespace,
+      repository: null,
+      status: { artifactRepositoryRef: { artifactRepository: { plugin: { name: 'argo-oss', keyFormat: '{{workflow.namespace}}/{{workflow.name}}/{{pod.name}}', configuration } } } },
+    }) as { metadata: Record<string, unknown> };
+    m.metadata.uid = PLUGGED.uid;
+    await d.kube.writeWorkflow(m);
+    const refusal = await get(a('ghost'), USER.a);
+    expect((await get(p('own'), USER.a)).body.toString()).toBe('team-a file');
+    for (const path of [p('b-key'), `${p('b-key')}?redirect=true`, `/artifact-files/team-a/workflows/plugged/plugged-1/outputs/b-tgz/inner.txt`]) {
+      const r = await get(path, USER.a);
+      expect(r.status, path).toBe(403);
+      expect(r.body.toString(), path).toBe(refusal.body.toString());
+      expect((await share(path.replace(/\?.*$/, ''), USER.a)).body.toString(), path).toBe(refusal.body.toString());
+    }
+  });
+});
+
 describe('share links grant one artifact, never more', () => {
   const LINKED = { namespace: 'team-a', name: 'linked', uid: '00000000-0000-4000-8000-00000000a002' };
   const path = '/artifacts/team-a/linked/linked-1/out';
@@ -324,7 +353,19 @@ describe('share links grant one artifact, never more', () => {
   });
 });
 
-describe('single-tenant layouts (no namespace in the key template)', () => {
+describe('single-tenant mode', () => {
+  it('ARGO_OSS_SINGLE_TENANT=true lifts the boundary also with the namespaced template', async () => {
+    const single = await startDownloadFixture({ env: { ...NAMESPACED, ARGO_OSS_SINGLE_TENANT: 'true' } });
+    try {
+      await seedTenants(single.kube);
+      await single.kube.writeWorkflow(manifest(A, 'same-a-1', { 'b-key': 'team-b/same/same-b-1/out.txt' }));
+      await single.put('team-b/same/same-b-1/out.txt', 'one tenant');
+      expect((await single.request(a('b-key'), { token: USER.a })).body.toString()).toBe('one tenant');
+    } finally {
+      await single.close();
+    }
+  }, 30_000);
+
   it('serve anything under the artifact root, as before', async () => {
     const legacy = await startDownloadFixture({ env: LEGACY_LAYOUT });
     try {

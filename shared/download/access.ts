@@ -8,8 +8,8 @@
 // Directories (listings, and the probe that redirects to one) only inside the namespace prefix: a
 // prefix has no recorded owner, and filtering a listing would still show another tenant's file names.
 // Every refusal is one body per namespace: the same whether or not anything is stored at the key.
-// In single-tenant layouts (no namespace in the key template) there is no boundary: anything under the
-// artifact root is served, as before.
+// In single-tenant mode (ARGO_OSS_SINGLE_TENANT, or a key template without the namespace) there is no
+// boundary: anything under the artifact root is served, as before.
 import { HttpError } from '../http/errors';
 import type { ObjectInfo, OssClient } from '../oss';
 import { namespacePrefix, recordedOwner, type KeySpace, type WorkflowIdentity } from '../tenancy';

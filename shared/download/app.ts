@@ -32,6 +32,7 @@ export type DownloadConfig = Pick<
   | 'servedEndpoints'
   | 'artifactRoot'
   | 'workflowKeyPrefix'
+  | 'singleTenant'
   | 'downloadMode'
   | 'downloadUrlTtlSeconds'
   | 'shareSecret'
@@ -96,6 +97,8 @@ export function createDownloadApp(config: DownloadConfig, deps: DownloadDeps): D
   const log = deps.log ?? ((line: string) => console.error(line));
   const settings = { served, artifactRoot: config.artifactRoot };
   const space = { artifactRoot: config.artifactRoot, workflowKeyPrefix: config.workflowKeyPrefix };
+  /** The namespace's key prefix; undefined in single-tenant mode, where no namespace boundary exists. */
+  const boundaryOf = (namespace: string) => tenantBoundary(space, namespace, config.singleTenant);
 
   const unauthenticated = () =>
     new HttpError(401, 'Unauthorized', 'a token is required: Authorization: Bearer <token> or the authorization cookie', {
@@ -107,7 +110,7 @@ export function createDownloadApp(config: DownloadConfig, deps: DownloadDeps): D
     return keyGuard({
       oss: deps.oss,
       namespace,
-      boundary: tenantBoundary(space, namespace),
+      boundary: boundaryOf(namespace),
       mayReadOwner: (owner) => caller.mayGetWorkflow(owner.namespace, owner.name),
     });
   }
@@ -127,7 +130,7 @@ export function createDownloadApp(config: DownloadConfig, deps: DownloadDeps): D
         guardFor(key) {
           verifyShareGrant(share, route.canonicalPath, key, config.shareSecret!);
           // The grant stands for its maker's right to this key: no token here to ask the cluster with.
-          return keyGuard({ oss: deps.oss, namespace: route.namespace, boundary: tenantBoundary(space, route.namespace), mayReadOwner: async () => true });
+          return keyGuard({ oss: deps.oss, namespace: route.namespace, boundary: boundaryOf(route.namespace), mayReadOwner: async () => true });
         },
       };
     }
