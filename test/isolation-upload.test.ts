@@ -13,6 +13,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { crc64 } from '../shared/crc64';
+import { AuditLog } from '../shared/gc/audit';
+import { abortStaleUploads } from '../shared/gc/stale-uploads';
 import { getObject, headObject, listObjectsPage } from '../shared/oss';
 import { OWNER_META, recordedOwner } from '../shared/tenancy';
 import type { SignedPart, StartUploadResponse } from '../shared/upload/protocol';
@@ -352,6 +354,17 @@ describe('upload isolation: per-workflow limits', () => {
     expect((await startA('left-3', 10)).status).toBe(201);
     const markers = await listObjectsPage(c.oss, { prefix: `.argo-oss/upload-owners/${TEAM_A}/${t.a.workflow.uid}/` });
     expect(markers.objects.map((o) => o.key.split('.').pop())).not.toContain(a.body.uploadId);
+  });
+
+  it("the stale-upload GC's abort also frees the workflow's allowance", async () => {
+    const prefix = `.argo-oss/upload-owners/${TEAM_B}/${t.b.workflow.uid}/`;
+    const startB = (name: string) => c.api('POST', '/uploads', { token: t.b.podToken, body: { key: `${TEAM_B}/same/${name}`, size: 10 } });
+    expect((await startB('idle')).status).toBe(201);
+    expect((await listObjectsPage(c.oss, { prefix })).objects.length).toBeGreaterThan(0);
+    const now = new Date(Date.now() + 100 * 3600_000);
+    const r = await abortStaleUploads(c.oss, { now, staleHours: 1, artifactRoot: '', dryRun: false, audit: new AuditLog(c.oss, { now: () => now, log: () => undefined }) });
+    expect(r.aborted).toBeGreaterThan(0);
+    expect((await listObjectsPage(c.oss, { prefix })).objects).toEqual([]);
   });
 });
 

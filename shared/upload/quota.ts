@@ -4,14 +4,14 @@
 //   .argo-oss/upload-owners/<namespace>/<workflow uid>/<bytes>.<uploadId>   (empty)
 //
 // A start lists its owner's markers (one LIST for up to 1,000) and refuses past a limit with 429. A
-// marker is written when an upload starts and removed when it ends (complete, fail, abort). Markers
-// an upload left behind (its manifest removed by the stale-upload GC) are pruned when a limit would
-// refuse a start, so leftovers never lock a workflow out. Concurrent starts may overshoot a limit by
+// marker is written when an upload starts and removed when it ends (complete, fail, abort, or the
+// stale-upload GC's abort). Markers left behind anyway are pruned when a limit would refuse a start,
+// so leftovers never lock a workflow out. Concurrent starts may overshoot a limit by
 // the number racing: a guard against runaway pods, not an accounting system.
 import { deleteObject, iterateObjectPages, putObject, type OssClient } from '../oss';
 import { RESERVED_PREFIX, type WorkflowIdentity } from '../tenancy';
 import { quotaExceeded } from './errors';
-import { readManifest } from './manifest';
+import { readManifest, type UploadManifest } from './manifest';
 import { MAX_PARTS } from './plan';
 
 export const OWNER_INDEX_PREFIX = `${RESERVED_PREFIX}upload-owners/`;
@@ -40,6 +40,13 @@ interface Marker {
   charge: number;
 }
 
+/** Removes the quota marker of an open upload that ends (no-op for admin uploads, which have none). */
+export async function releaseUploadMarker(oss: OssClient, m: Pick<UploadManifest, 'owner' | 'uploadId' | 'size' | 'partSize'>): Promise<void> {
+  if (!m.owner.admin && m.owner.namespace && m.owner.workflowUid) {
+    await deleteObject(oss, markerKey({ namespace: m.owner.namespace, uid: m.owner.workflowUid }, m.uploadId, chargeOf(m)));
+  }
+}
+
 export class UploadQuota {
   constructor(
     private readonly oss: OssClient,
@@ -56,10 +63,6 @@ export class UploadQuota {
 
   async record(owner: WorkflowIdentity, uploadId: string, charge: number): Promise<void> {
     await putObject(this.oss, markerKey(owner, uploadId, charge), '');
-  }
-
-  async release(owner: Pick<WorkflowIdentity, 'namespace' | 'uid'>, uploadId: string, charge: number): Promise<void> {
-    await deleteObject(this.oss, markerKey(owner, uploadId, charge));
   }
 
   private refusal(owner: WorkflowIdentity, markers: Marker[], charge: number) {

@@ -49,7 +49,7 @@ import {
 import { PartUrlSigner } from './part-urls';
 import { MAX_PARTS, partSizeOf, planUpload } from './plan';
 import type { CompleteUploadResponse, SignedPart, SignPartsResponse, StartUploadResponse, UploadedPart, UploadPlan, UploadStateResponse } from './protocol';
-import { chargeOf, UploadQuota, type UploadLimits } from './quota';
+import { chargeOf, releaseUploadMarker, UploadQuota, type UploadLimits } from './quota';
 import type { CompleteRequest, SignRequest, StartRequest } from './requests';
 
 export { MAX_SIGN_PARTS } from './requests';
@@ -209,10 +209,8 @@ export class UploadCoordinator {
     await Promise.allSettled([abortMultipartUpload(this.oss, { key: m.key, uploadId: m.uploadId }), deleteManifest(this.oss, m.uploadId), this.releaseQuota(m)]);
   }
 
-  private async releaseQuota(m: UploadManifest): Promise<void> {
-    if (!m.owner.admin && m.owner.namespace && m.owner.workflowUid) {
-      await this.quota.release({ namespace: m.owner.namespace, uid: m.owner.workflowUid }, m.uploadId, chargeOf(m));
-    }
+  private releaseQuota(m: UploadManifest): Promise<void> {
+    return releaseUploadMarker(this.oss, m);
   }
 
   /** Records progress (updatedAt) unless it was recorded less than `minIntervalMs` ago. */
