@@ -6,6 +6,7 @@
 // it depends on another variable). The loader itself never needs to change.
 
 import { parseDurationSeconds } from './duration';
+import { parseSize } from './size';
 import { checkWorkflowKeyTemplate, DEFAULT_WORKFLOW_KEY_PREFIX } from './tenancy';
 
 /** The deployable or runnable parts of the project that read configuration. */
@@ -522,13 +523,20 @@ export const CONFIG_VARIABLES = [
     name: 'ARGO_OSS_UPLOAD_BYTES_PER_WORKFLOW',
     key: 'uploadBytesPerWorkflow',
     description:
-      'upload-coordinator: bytes one workflow may have in flight: the sum of the sizes of its open uploads (one of unknown ' +
-      'size counts as its part size × 10,000, the most it can grow to). A start past it answers 429 with Retry-After.',
-    default: '1099511627776000 (1000 TiB)',
+      'upload-coordinator: bytes one workflow may have in flight, e.g. 100TiB or a byte count: the sum of the sizes of its ' +
+      'open uploads (one of unknown size counts as its part size × 10,000, the most it can grow to). A start past it ' +
+      'answers 429 with Retry-After.',
+    default: '1000TiB',
     components: ['upload-coordinator'],
     parse: (raw) => {
-      const n = Number(raw ?? DEFAULT_MAX_UPLOAD_BYTES);
-      if (!Number.isSafeInteger(n) || n < 1) throw new ConfigValueError(`${JSON.stringify(raw)} must be a whole number of bytes ≥ 1`);
+      if (raw === undefined) return DEFAULT_MAX_UPLOAD_BYTES;
+      let n: number;
+      try {
+        n = parseSize(raw);
+      } catch (err) {
+        throw new ConfigValueError((err as Error).message);
+      }
+      if (n < 1) throw new ConfigValueError('must be at least 1 byte');
       return n;
     },
   }),
