@@ -13,12 +13,18 @@ export const SERVICE_ACCOUNT_TOKEN_FILE = '/var/run/secrets/kubernetes.io/servic
 export function tokenFromFile(path: string): () => Promise<string> {
   let cached: { token: string; stamp: string } | undefined;
   return async () => {
-    const st = await stat(path);
-    const stamp = `${st.ino}:${st.size}:${st.mtimeMs}`;
-    if (cached?.stamp === stamp) return cached.token;
-    const token = (await readFile(path, 'utf8')).trim();
+    let token: string;
+    try {
+      const st = await stat(path);
+      const stamp = `${st.ino}:${st.size}:${st.mtimeMs}`;
+      if (cached?.stamp === stamp) return cached.token;
+      token = (await readFile(path, 'utf8')).trim();
+      cached = { token, stamp };
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw Object.assign(new Error(`cannot read the token file ${path}: ${code ?? (err as Error).message}`), { code });
+    }
     if (!token) throw new Error(`the token file ${path} is empty`);
-    cached = { token, stamp };
     return token;
   };
 }
