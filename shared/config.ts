@@ -464,6 +464,23 @@ export const CONFIG_VARIABLES = [
     },
   }),
   defineVariable({
+    name: 'ARGO_OSS_READERS',
+    key: 'readers',
+    description:
+      'Comma-separated usernames or groups granted read-only access to every artifact through the object endpoints (/objects stat and list; ' +
+      'never delete or upload), e.g. system:serviceaccount:argo:argo-server for the plugin sidecar of argo-server, which checks the ' +
+      "user's RBAC before it calls the plugin. Empty: nobody.",
+    default: '(empty)',
+    components: ['upload-coordinator'],
+    parse: (raw) => {
+      const readers = list(raw);
+      if (readers.some((r) => r === 'system:authenticated' || r === 'system:unauthenticated' || r === 'system:serviceaccounts')) {
+        throw new ConfigValueError('must not include a group every caller (or every service account) belongs to');
+      }
+      return readers;
+    },
+  }),
+  defineVariable({
     name: 'ARGO_OSS_ARTIFACT_ROOT',
     key: 'artifactRoot',
     description: "Key prefix all uploads must stay under, ending in '/' (e.g. artifacts/). Empty: the whole bucket except .argo-oss/.",

@@ -133,8 +133,8 @@ describe('who may call', () => {
     }
   });
 
-  it("another workflow's pod: 403 with the same body whether or not the key exists, and nothing deleted", async () => {
-    const other = await c.podToken('wf-other');
+  it("another namespace's pod: 403 with the same body whether or not the key exists, and nothing deleted", async () => {
+    const other = await c.podToken('wf-other', { namespace: 'elsewhere' });
     await putObject(c.oss, 'argo/wf-o/private/exists.txt', 'mine');
     const existing = await stat('argo/wf-o/private/exists.txt', other);
     const absent = await stat('argo/wf-o/private/absent.txt', other);
@@ -144,5 +144,14 @@ describe('who may call', () => {
     expect((await list('prefix=argo/wf-o/private/', other)).status).toBe(403);
     expect((await del({ key: 'argo/wf-o/private/exists.txt' }, other)).status).toBe(403);
     expect(await objectExists(c.oss, 'argo/wf-o/private/exists.txt')).toBe(true);
+  });
+
+  it("another workflow of the same namespace: may read, may not delete", async () => {
+    const sibling = await c.podToken('wf-sibling');
+    await putObject(c.oss, 'argo/wf-o/shared/r.txt', 'readable');
+    expect((await stat('argo/wf-o/shared/r.txt', sibling)).status).toBe(200);
+    expect((await list('prefix=argo/wf-o/shared/', sibling)).status).toBe(200);
+    expect((await del({ key: 'argo/wf-o/shared/r.txt' }, sibling)).status).toBe(403);
+    expect(await objectExists(c.oss, 'argo/wf-o/shared/r.txt')).toBe(true);
   });
 });

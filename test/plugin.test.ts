@@ -271,14 +271,14 @@ describe('configuration and identity', () => {
     expect(typo.error).toMatch(/partsize: unknown field/);
   });
 
-  it("another workflow's keys: Save and Load are refused by the coordinator", async () => {
+  it("another workflow's keys cannot be overwritten; another namespace's cannot be read", async () => {
     const path = join(dir, 'other.txt');
     await writeFile(path, 'x');
     const r = await save(path, 'argo/wf-b/pod/x.txt');
     expect(r.success).toBe(false);
     expect(r.error).toMatch(/403 Forbidden/);
-    await putObject(c.oss, 'argo/wf-b/pod/secret.txt', Buffer.from('secret'));
-    const l = await load('argo/wf-b/pod/secret.txt', join(dir, 'stolen.tmp'));
+    await putObject(c.oss, 'team-x/wf-b/pod/secret.txt', Buffer.from('secret'));
+    const l = await load('team-x/wf-b/pod/secret.txt', join(dir, 'stolen.tmp'));
     expect(l.success).toBe(false);
     expect(l.error).toMatch(/403 Forbidden/);
     await expect(stat(join(dir, 'stolen.tmp'))).rejects.toMatchObject({ code: 'ENOENT' });

@@ -3,16 +3,14 @@
 // every key is checked against what the caller may read or delete (access.ts) before OSS is asked
 // anything that could tell whether it exists.
 import { HttpError, invalidArgument } from '../http/errors';
-import { deleteObject, deletePrefix, headObject, isOssError, listObjectsPage, presignGetObject, type ObjectInfo, type OssClient } from '../oss';
+import { deleteObject, deleteObjects, deletePrefix, headObject, isOssError, iterateObjectPages, listObjectsPage, mapLimit, presignGetObject, type ObjectInfo, type OssClient } from '../oss';
 import { MAX_LIST_PAGE } from '../oss/validate';
 import type { Caller } from '../upload/auth';
-import { isReserved, validateArtifactKey } from '../tenancy';
-import { mayDelete, mayRead, forbidden } from './access';
+import { isReserved, recordedOwner, validateArtifactKey, type KeySpace } from '../tenancy';
+import { deleteAccess, forbidden, listAccess, ownerAllowsDelete, ownerAllowsRead, readAccess } from './access';
 import type { ListedObject, ObjectDeleteResponse, ObjectListResponse, ObjectStatResponse } from './protocol';
 
-export interface ObjectServiceSettings {
-  /** ARGO_OSS_ARTIFACT_ROOT ('' or ending in '/'). */
-  artifactRoot: string;
+export interface ObjectServiceSettings extends KeySpace {
   /** Lifetime of the presigned GET URLs (ARGO_OSS_PART_URL_TTL). */
   urlTtlSeconds: number;
 }
@@ -63,8 +61,10 @@ export class ObjectService {
 
   async stat(caller: Caller, rawKey: string | null): Promise<Result<ObjectStatResponse>> {
     const key = validateArtifactKey(rawKey ?? undefined, this.settings.artifactRoot, 'key');
-    if (!mayRead(caller, key)) throw forbidden(caller, 'read', key);
+    const access = readAccess(caller, key, this.settings);
     const head = await this.head(key);
+    // Outside its prefixes only an object whose recorded owner allows it: the same 403 when it is missing.
+    if (access === 'owner' && !(head && ownerAllowsRead(caller, recordedOwner(head.meta)))) throw forbidden(caller, 'read', key);
     if (!head) throw noSuchKey(key, await this.hasChildren(`${key}/`));
     const signed = await presignGetObject(this.oss, key, { expiresSeconds: this.settings.urlTtlSeconds });
     return {
@@ -90,7 +90,7 @@ export class ObjectService {
     const maxKeys = maxKeysField(query.get('maxKeys'));
     const marker = query.get('marker') ?? undefined;
     if (marker !== undefined && (marker === '' || Buffer.byteLength(marker, 'utf8') > 1024)) throw invalidArgument('marker', 'must be the nextMarker of the previous page');
-    if (!mayRead(caller, prefix)) throw forbidden(caller, 'list', prefix);
+    if (!listAccess(caller, prefix, this.settings)) throw forbidden(caller, 'list', prefix);
     // A marker outside the prefix would only list nothing (or, before it, everything): refuse it.
     if (marker !== undefined && !marker.startsWith(prefix)) throw invalidArgument('marker', `must lie under the prefix ${prefix}`);
     const page = await listObjectsPage(this.oss, { prefix, maxKeys, ...(marker !== undefined ? { startAfter: marker } : {}) });
@@ -108,7 +108,9 @@ export class ObjectService {
   async delete(caller: Caller, body: Record<string, unknown>): Promise<Result<ObjectDeleteResponse>> {
     // The GC target-safety rules: no empty key, bucket root, artifact root, '..', '//' or .argo-oss/.
     const key = validateArtifactKey(body.key, this.settings.artifactRoot, 'key');
-    if (!mayDelete(caller, key)) throw forbidden(caller, 'delete', key);
+    const access = deleteAccess(caller, key);
+    if (access === 'deny') throw forbidden(caller, 'delete', key);
+    if (access === 'owner') return { status: 200, body: { deleted: await this.deleteOwned(caller, key) } };
     let deleted = 0;
     if (await this.head(key)) {
       await deleteObject(this.oss, key);
@@ -117,13 +119,42 @@ export class ObjectService {
     // A directory artifact: every object under key/ (never a bare `key` prefix, which would take `keyfoo`).
     const r = await deletePrefix(this.oss, `${key}/`, { abortUploads: true });
     deleted += r.count;
-    if (r.failed.length > 0 || !r.complete) {
-      const first = r.failed[0];
-      throw new HttpError(503, 'DeleteIncomplete', `deleted ${deleted} object(s) of ${key}, but ${r.failed.length || 'some'} could not be deleted${first ? ` (${first.key}: ${first.error.code})` : ''}; retry`, {
-        headers: { 'retry-after': '2' },
-        details: { deleted, failed: r.failed.length },
-      });
-    }
+    if (r.failed.length > 0 || !r.complete) throw incomplete(key, deleted, r.failed);
     return { status: 200, body: { deleted } };
   }
+
+  /**
+   * Outside the caller's own prefix: the object and the objects under key/ only if every one of them
+   * records the caller's workflow as its owner (checked before anything is deleted; only those keys
+   * are deleted). Nothing provably its own is the same 403 as a key that does not exist.
+   */
+  private async deleteOwned(caller: Caller, key: string): Promise<number> {
+    const keys: string[] = [];
+    const owns = (o: ObjectInfo | undefined) => o !== undefined && ownerAllowsDelete(caller, recordedOwner(o.meta));
+    const head = await this.head(key);
+    if (head) {
+      if (!owns(head)) throw forbidden(caller, 'delete', key);
+      keys.push(key);
+    }
+    for await (const page of iterateObjectPages(this.oss, { prefix: `${key}/` })) {
+      const heads = await mapLimit(page.objects, 8, (o) => this.head(o.key));
+      heads.forEach((h, i) => {
+        if (h === undefined) return; // deleted meanwhile
+        if (!owns(h)) throw forbidden(caller, 'delete', key);
+        keys.push(page.objects[i].key);
+      });
+    }
+    if (keys.length === 0) throw forbidden(caller, 'delete', key);
+    const r = await deleteObjects(this.oss, keys);
+    if (r.failed.length > 0) throw incomplete(key, r.deleted.length, r.failed);
+    return r.deleted.length;
+  }
+}
+
+function incomplete(key: string, deleted: number, failed: ReadonlyArray<{ key: string; error: { code: string } }>): HttpError {
+  const first = failed[0];
+  return new HttpError(503, 'DeleteIncomplete', `deleted ${deleted} object(s) of ${key}, but ${failed.length || 'some'} could not be deleted${first ? ` (${first.key}: ${first.error.code})` : ''}; retry`, {
+    headers: { 'retry-after': '2' },
+    details: { deleted, failed: failed.length },
+  });
 }

@@ -21,6 +21,7 @@ export type CoordinatorConfig = OssAccessConfig &
     | 'singleTenant'
     | 'partUrlTtlSeconds'
     | 'authCacheSeconds'
+    | 'readers'
     | 'uploadsPerWorkflow'
     | 'uploadBytesPerWorkflow'
   >;
@@ -53,6 +54,7 @@ export function createCoordinatorApp(config: CoordinatorConfig, options: Coordin
     workflowKeyPrefix: config.workflowKeyPrefix,
     artifactRoot: config.artifactRoot,
     cacheSeconds: config.authCacheSeconds,
+    readers: config.readers,
   });
   const coordinator = new UploadCoordinator(oss, {
     partUrlTtlSeconds: config.partUrlTtlSeconds,
@@ -64,7 +66,11 @@ export function createCoordinatorApp(config: CoordinatorConfig, options: Coordin
     onError: (err, req) => log(`upload-coordinator: ${req.method} ${req.path}: ${(err as Error)?.stack ?? String(err)}`),
   });
   // Reads, listings and deletes for callers without OSS keys (the artifact-driver plugin): /objects/…
-  registerObjectRoutes(router, new ObjectService(oss, { artifactRoot: config.artifactRoot, urlTtlSeconds: config.partUrlTtlSeconds }), auth);
+  registerObjectRoutes(
+    router,
+    new ObjectService(oss, { artifactRoot: config.artifactRoot, workflowKeyPrefix: config.workflowKeyPrefix, urlTtlSeconds: config.partUrlTtlSeconds }),
+    auth,
+  );
   return {
     handle: router.handle,
     oss,

@@ -2,6 +2,7 @@
 //
 //   Authorization: Bearer <token> → TokenReview →
 //     member of an admin group (ARGO_OSS_ADMIN_GROUPS)          → any valid, non-reserved key
+//     a reader (ARGO_OSS_READERS: username or group)            → read-only: /objects stat and list, nothing else
 //     pod-bound service-account token (pod name + uid in extra) → Pod (uid must match, same service
 //       account, still running) → its controller owner, read in the cluster with the coordinator's
 //       own identity: a Workflow of the pod's namespace (name AND uid), or a WorkflowArtifactGCTask
@@ -17,6 +18,8 @@ import type { UploadOwner } from './manifest';
 
 export type Caller =
   | { kind: 'admin'; username: string; groups: string[] }
+  /** The read-only grant (ARGO_OSS_READERS), e.g. argo-server's identity: stat and list, never write or delete. */
+  | { kind: 'reader'; username: string; groups: string[] }
   | {
       kind: 'workflow';
       username: string;
@@ -44,6 +47,8 @@ export interface AuthSettings {
   artifactRoot: string;
   /** 0 disables the cache of successful checks. */
   cacheSeconds: number;
+  /** ARGO_OSS_READERS: usernames or groups with the read-only grant. */
+  readers?: readonly string[];
 }
 
 const unauthorized = (message: string) =>
@@ -99,6 +104,9 @@ export class Authenticator {
     if (!review.authenticated) throw unauthorized(`the token was not accepted${review.error ? `: ${review.error}` : ''}`);
     const username = review.username ?? '';
     if (review.groups.some((g) => this.settings.adminGroups.includes(g))) return { kind: 'admin', username, groups: review.groups };
+    // Before the pod checks: argo-server's token is pod-bound too, but its pod belongs to no workflow.
+    const readers = this.settings.readers ?? [];
+    if (readers.includes(username) || review.groups.some((g) => readers.includes(g))) return { kind: 'reader', username, groups: review.groups };
     if (!review.pod || !review.serviceAccount) {
       throw forbidden(`${username || 'this user'} is neither an admin nor a pod: only a pod-bound service-account token of a workflow pod may upload`);
     }
@@ -139,6 +147,7 @@ export class Authenticator {
 /** 403 unless the caller may write `key` (already validated by validateArtifactKey). */
 export function authorizeKey(caller: Caller, key: string, field = 'key'): void {
   if (caller.kind === 'admin') return;
+  if (caller.kind === 'reader') throw new HttpError(403, 'Forbidden', `${field}: ${caller.username} has read-only access (ARGO_OSS_READERS)`, { field });
   if (caller.role !== 'workflow') {
     throw new HttpError(403, 'Forbidden', `${field}: the artifact-GC pod ${caller.namespace}/${caller.pod} of workflow ${caller.namespace}/${caller.workflow} may not write`, { field });
   }
@@ -151,8 +160,8 @@ export function authorizeKey(caller: Caller, key: string, field = 'key'): void {
 }
 
 export function ownerOf(caller: Caller): UploadOwner {
-  return caller.kind === 'admin'
-    ? { username: caller.username, admin: true }
+  return caller.kind !== 'workflow'
+    ? { username: caller.username, admin: caller.kind === 'admin' }
     : {
         username: caller.username,
         admin: false,
