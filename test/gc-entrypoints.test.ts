@@ -166,5 +166,7 @@ describe('artifact GC entry points', () => {
     expect(usage.code).toBe(2);
     expect(usage.stderr).toMatch(/event needs FILE/);
     expect((await runCli(['gc', 'reconcile'], { ...env, ARGO_OSS_GC_WHEN: 'Sometimes' })).stderr).toMatch(/ARGO_OSS_GC_WHEN/);
-  });
+    // Six CLI processes started from the sources: seconds of CPU each, minutes of wall time on a loaded
+    // machine. The limit only catches a hang (test/helpers/cli.ts).
+  }, 600_000);
 });

@@ -217,4 +217,23 @@ describe('GC tenant isolation (team-a / team-b, both running `same`)', () => {
     expect(lifecycle.map((p) => p.artifact).sort()).toEqual(['b-dir', 'b-model']);
     expect((await b.audit()).filter((r) => r.workflow?.uid === lc.uid && r.action === 'refuse').map((r) => r.artifact).sort()).toEqual(expect.arrayContaining(['b-dir', 'b-model']));
   });
+  it('single-tenant mode (ARGO_OSS_SINGLE_TENANT=true): the legacy <name>/ layout counts as the workflow’s own, and only there', async () => {
+    const legacy = (name: string, uid: string) =>
+      workflow({ name, namespace: 'argo', uid, strategy: 'OnWorkflowCompletion', artifacts: [{ name: 'old', key: `${name}/p/old/` }, { name: 'new', key: `argo/${name}/p/new.tgz` }] });
+    const multi = legacy('migrating', '00000000-0000-4000-8000-00000000c001');
+    const single = legacy('legacy-run', '00000000-0000-4000-8000-00000000c002');
+    await b.writeWorkflow(multi);
+    await b.writeWorkflow(single);
+    await b.put(['migrating/p/old/a', 'argo/migrating/p/new.tgz', 'legacy-run/p/old/a', 'legacy-run/p/old/b/c', 'argo/legacy-run/p/new.tgz']);
+    // Namespaced (the default): <name>/ is nobody's own key space.
+    const m = await b.app().handleEvents(kubeEvent(multi));
+    expect(m).toMatchObject({ deleted: 1, refused: 1, errors: [] });
+    expect(await b.keys('migrating/')).toEqual(['migrating/p/old/a']);
+    // Single-tenant: both the configured prefix and the legacy one are the workflow's.
+    const s1 = await b.app({ ARGO_OSS_SINGLE_TENANT: 'true' }).handleEvents(kubeEvent(single));
+    expect(s1).toMatchObject({ deleted: 2, refused: 0, errors: [] });
+    expect(await b.keys('legacy-run/')).toEqual([]);
+    expect(await b.keys('argo/legacy-run/')).toEqual([]);
+    await allThere();
+  });
 });

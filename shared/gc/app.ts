@@ -23,6 +23,7 @@ export type GcConfig = OssAccessConfig &
     | 'servedEndpoints'
     | 'artifactRoot'
     | 'workflowKeyPrefix'
+    | 'singleTenant'
     | 'gcWhen'
     | 'gcDelaySeconds'
     | 'gcDryRun'
@@ -31,8 +32,7 @@ export type GcConfig = OssAccessConfig &
     | 'lifecycleRulesFile'
     | 'gcNamespaces'
     | 'gcTrustWorkflowEvents'
-  > &
-  Partial<{ singleTenant: boolean }>;
+  >;
 
 export interface GcDeps {
   /** Use this OSS client (closed by the caller) instead of one from the config. */

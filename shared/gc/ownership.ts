@@ -28,8 +28,8 @@ export interface OwnershipRule {
 }
 
 /** The rule as configured (ARGO_OSS_ARTIFACT_ROOT, ARGO_OSS_WORKFLOW_KEY_PREFIX, ARGO_OSS_SINGLE_TENANT). */
-export function ownershipRule(config: Pick<Config, 'artifactRoot' | 'workflowKeyPrefix'> & Partial<{ singleTenant: boolean }>): OwnershipRule {
-  return { keySpace: { artifactRoot: config.artifactRoot, workflowKeyPrefix: config.workflowKeyPrefix }, singleTenant: config.singleTenant ?? false };
+export function ownershipRule(config: Pick<Config, 'artifactRoot' | 'workflowKeyPrefix' | 'singleTenant'>): OwnershipRule {
+  return { keySpace: { artifactRoot: config.artifactRoot, workflowKeyPrefix: config.workflowKeyPrefix }, singleTenant: config.singleTenant };
 }
 
 /** The prefixes W's GC may delete under (each ends in '/'); empty when W's names are not Kubernetes names. */
