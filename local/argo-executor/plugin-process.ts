@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import type { PluginSidecar, StartPlugin } from './harness';
+import type { PluginSidecar, PodInfo } from './harness';
 
 /** `node bin/argo-oss.mjs plugin`: the CLI as the image runs it. */
 export const ARGO_OSS_PLUGIN_COMMAND: readonly string[] = [process.execPath, fileURLToPath(new URL('../../bin/argo-oss.mjs', import.meta.url)), 'plugin'];
@@ -34,7 +34,8 @@ async function socketReady(child: ChildProcess, socket: string, output: () => st
   }
 }
 
-export function pluginProcess(o: PluginProcessOptions = {}): StartPlugin {
+/** A StartPlugin for the harness (any pod with a name and a token file). */
+export function pluginProcess(o: PluginProcessOptions = {}): (pod: Pick<PodInfo, 'name' | 'tokenFile'>, socket: string) => Promise<PluginSidecar> {
   const [cmd, ...args] = o.command ?? ARGO_OSS_PLUGIN_COMMAND;
   return async (pod, socket): Promise<PluginSidecar> => {
     const env: NodeJS.ProcessEnv = { ...process.env, ...o.env, ARGO_OSS_TOKEN_FILE: pod.tokenFile };
