@@ -19,7 +19,7 @@
 // The archive key is the repository's keyFormat (default `{{workflow.name}}/{{pod.name}}`) with
 // {{workflow.*}} and {{pod.name}} substituted, as the controller does in the pod spec.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, posix } from 'node:path';
 import type { Artifact, ArtifactLocation, NodeStatus, PluginLocation, Template, Workflow } from '../../shared/argo';
 import type { TokenSpec } from '../kube-api';
@@ -102,8 +102,8 @@ export interface PodRun {
   phase: 'Succeeded' | 'Failed';
   /** The artifacts as recorded in the status (outputs, then logs). */
   outputs: Artifact[];
-  /** Save calls made: the local path given and the final key. */
-  saves: Array<{ artifact: string; path: string; key: string }>;
+  /** Save calls that succeeded: the local path given, the final key, the bytes of a file (not a directory), the time taken. */
+  saves: Array<{ artifact: string; path: string; key: string; bytes?: number; seconds: number }>;
   errors: string[];
 }
 
@@ -408,6 +408,7 @@ class WorkflowRun {
         continue;
       }
       let staged;
+      this.log(`pod ${pod.name}: staging ${art.name} (${art.archive && 'none' in (art.archive as object) ? 'archive: none' : 'tar+gzip'})`);
       try {
         staged = await stageOutput(art.name, art.path, join(pod.root, art.path), art.archive as ArchiveStrategy | undefined, staging, isBaseImagePath(pod.template, art.path));
       } catch (err) {
@@ -424,13 +425,16 @@ class WorkflowRun {
   private async saveOne(client: ArtifactPluginClient, art: Artifact, fileName: string, localPath: string, archive: ArchiveLocation, run: PodRun): Promise<boolean> {
     if (!hasKey(art)) art.plugin = { key: posix.join(archive.plugin.key, fileName) };
     const message = driverArtifact(art, archive);
+    const st = await stat(localPath);
+    this.log(`pod ${run.podName}: Save ${art.name} (${st.isDirectory() ? 'a directory' : `${st.size} bytes`}) → ${message.plugin.key}`);
+    const t0 = performance.now();
     try {
       await client.save(localPath, message);
     } catch (err) {
       run.errors.push(`output artifact ${art.name}: ${(err as Error).message}`);
       return false;
     }
-    run.saves.push({ artifact: art.name, path: localPath, key: message.plugin.key });
+    run.saves.push({ artifact: art.name, path: localPath, key: message.plugin.key, ...(st.isFile() ? { bytes: st.size } : {}), seconds: (performance.now() - t0) / 1000 });
     return true;
   }
 }
