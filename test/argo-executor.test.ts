@@ -152,6 +152,7 @@ describe('executor harness + plugin + local stack', () => {
               artifacts: [
                 { name: 'out', path: '/mnt/out' },
                 { name: 'note', path: '/etc/note.txt' },
+                { name: 'conf', path: '/etc/conf', archive: { none: {} } },
                 { name: 'tree', path: '/mnt/work/tree', archive: { none: {} } },
                 { name: 'single', path: '/mnt/work/single.txt', archive: { none: {} } },
                 { name: 'maybe', path: '/mnt/nothing', optional: true },
@@ -171,6 +172,7 @@ describe('executor harness + plugin + local stack', () => {
         await write(join(pod.root, 'mnt/work/tree/deep/y.txt'), 'y');
         await write(join(pod.root, 'mnt/work/single.txt'), 'single');
         await write(join(pod.root, 'etc/note.txt'), 'a note');
+        await write(join(pod.root, 'etc/conf/app.ini'), '[app]');
         return { log: 'produced\n' };
       }
       for (const f of ['mnt/in/a.txt', 'mnt/in/sub/b.txt', 'mnt/raw/x.txt', 'mnt/raw/deep/y.txt', 'tmp/note.txt']) seen[f] = await readFile(join(pod.root, f), 'utf8');
@@ -186,11 +188,14 @@ describe('executor harness + plugin + local stack', () => {
     expect(produce.saves.map((s) => [s.artifact, s.key])).toEqual([
       ['out', `${prefix}/out.tgz`],
       ['note', `${prefix}/note.tgz`],
+      ['conf', `${prefix}/conf`],
       ['tree', `${prefix}/tree`],
       ['single', `${prefix}/single.txt`],
       ['main-logs', `${prefix}/main.log`],
     ]);
-    expect(produce.outputs.map((a) => a.name)).toEqual(['out', 'note', 'tree', 'single', 'main-logs']); // maybe: optional, not written
+    expect(produce.outputs.map((a) => a.name)).toEqual(['out', 'note', 'conf', 'tree', 'single', 'main-logs']);
+    // A base-image directory with archive: none: tar+gzipped by the emissary, untarred again by wait, saved as the directory.
+    expect((await getObject(oss, `${prefix}/conf/app.ini`)).body.toString()).toBe('[app]'); // maybe: optional, not written
     for (const k of ['tree/x.txt', 'tree/deep/y.txt']) expect(await objectExists(oss, `${prefix}/${k}`), k).toBe(true);
     expect((await getObject(oss, `${prefix}/single.txt`)).body.toString()).toBe('single');
     // The consumer's inputs are recorded with their locations (plugin: {key}).
@@ -242,5 +247,7 @@ describe('executor harness + plugin + local stack', () => {
     expect(await objectExists(oss, 'team-b/someone-else/x.txt')).toBe(false);
     // What could be saved is, and only that is recorded.
     expect(pod.outputs.map((a) => a.name)).toEqual(['fine', 'main-logs']);
+    expect(pod.saves.find((x) => x.artifact === 'fine')).toMatchObject({ key: expect.stringMatching(/\/x\.txt$/), bytes: 1 });
+    expect((await getObject(oss, pod.saves.find((x) => x.artifact === 'fine')!.key)).body.toString()).toBe('x');
   }, 120_000);
 });

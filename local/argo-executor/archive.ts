@@ -14,7 +14,7 @@
 // itself); anything else (and `archive: none`) is renamed to <path>.
 import { createReadStream, createWriteStream } from 'node:fs';
 import { chmod, lstat, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, gunzipSync } from 'node:zlib';
@@ -170,13 +170,14 @@ export async function unpackInput(tmpPath: string, dest: string, strategy: Archi
   await chmodTree(dest, mode ?? 0o666, recurse);
 }
 
+/**
+ * Argo's chmod (recursive with recurseMode). One deviation: a directory also gets the search bit
+ * wherever it gets the read bit, so that a non-root test run can still enter it (Argo applies 0666 to
+ * directories too, which only root-run main containers tolerate).
+ */
 async function chmodTree(path: string, mode: number, recurse: boolean): Promise<void> {
-  await chmod(path, mode);
-  if (!recurse || !(await stat(path)).isDirectory()) return;
+  const isDir = (await stat(path)).isDirectory();
+  await chmod(path, isDir ? mode | ((mode & 0o444) >> 2) : mode);
+  if (!recurse || !isDir) return;
   for (const child of await readdir(path)) await chmodTree(join(path, child), mode, true);
-}
-
-/** For messages: `path` relative to `root` as the container sees it. */
-export function containerPath(root: string, path: string): string {
-  return `/${relative(root, path).split(sep).join('/')}`;
 }
