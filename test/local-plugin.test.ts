@@ -24,9 +24,8 @@ describe('argo-oss local --plugin', () => {
     dataDir = await mkdtemp(join(tmpdir(), 'argo-oss-local-plugin-'));
     stack = await startCli(
       ['local', '--plugin', '--port', '0', '--oss-port', '0', '--cluster-port', '0', '--data-dir', dataDir, '--quiet'],
-      { ARGO_OSS_LOCAL_TOKEN: 'stack-admin-token', ARGO_OSS_WORKFLOW_KEY_PREFIX: '{{workflow.namespace}}/{{workflow.name}}/' },
+      { ARGO_OSS_LOCAL_TOKEN: 'stack-admin-token' },
       'Press Ctrl-C to stop.',
-      120_000,
     );
     const out = stack.output();
     socket = /plugin\s+unix:\/\/(\S+)/.exec(out)![1];

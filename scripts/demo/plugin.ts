@@ -13,12 +13,12 @@ import { pipeline } from 'node:stream/promises';
 import { parse, parseAllDocuments } from 'yaml';
 import { formatBytes } from '../../cli/upload/size';
 import type { Workflow } from '../../shared/argo';
-import type { GcSummary } from '../../shared/gc';
 import { headObject, objectExists } from '../../shared/oss';
 import { pluginProcess, runWorkflow, type MainFunction, type PluginRepository, type RunResult } from '../../local/argo-executor';
 import { pseudoRandom, pseudoRandomSha } from '../../local/pseudo-random';
-import { callJson, type DemoContext } from './context';
+import type { DemoContext } from './context';
 import { DemoError, type ScenarioResult } from './report';
+import { post } from './gc';
 import { completionEvent, EXAMPLES, NAMESPACE } from './workflows';
 
 type Json = Record<string, any>;
@@ -42,13 +42,6 @@ async function pluginRepository(ctx: DemoContext): Promise<{ repo: PluginReposit
 
 async function sample(file: string): Promise<Workflow> {
   return parse(await readFile(join(EXAMPLES, file), 'utf8')) as Workflow;
-}
-
-async function post(ctx: DemoContext, path: string, body: unknown): Promise<GcSummary> {
-  ctx.signal.throwIfAborted();
-  const r = await callJson(`${ctx.stack.gatewayUrl}${path}`, { method: 'POST', body });
-  if (r.status !== 200) throw new DemoError(`POST ${path}: HTTP ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`);
-  return r.body as GcSummary;
 }
 
 /** GET through the gateway with `token`, the body hashed as it streams. */
