@@ -1,7 +1,7 @@
-// `npm run demo`: the three seed scenarios end to end against the local stack — a running one
+// `npm run demo`: the scenarios end to end against the local stack — a running one
 // (`npm start` in another terminal) or one started here — printing what happens and a final
 // pass/fail table. Exit code 0 only when every scenario passed. Modules: scripts/demo/*.
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat, statfs } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -14,10 +14,11 @@ import { gcScenario } from './demo/gc';
 import { DemoError, passed, Reporter, type ScenarioResult } from './demo/report';
 import { findRunningStack, StackError, startOwnStack, type DemoStack } from './demo/stack';
 import { removeSource, uploadScenario } from './demo/upload';
+import { pluginScenario } from './demo/plugin';
 
 const usage = `Usage: npm run demo -- [options]
 
-Plays the three scenarios argo-oss-artifacts exists for against the local stack, checking every
+Plays the scenarios argo-oss-artifacts exists for against the local stack, checking every
 claim against OSS, and prints a pass/fail table (exit code 0 only when all pass):
   upload    a pod-like step generates a big file and uploads it through the coordinator with
             argo-oss upload (progress, part plan, verified CRC-64); a second upload is SIGKILLed
@@ -27,13 +28,18 @@ claim against OSS, and prints a pass/fail table (exit code 0 only when all pass)
             examples/gc-success-only-delayed.yaml run keeps its artifacts
   download  the big artifact through the download function, cut midway and resumed with Range;
             sha256 must match and the serving process's memory must stay flat
+  plugin    the managed service's samples, unchanged (examples/sample-large-output.yaml,
+            examples/sample-artifact-gc.yaml), run as Argo >= 4.0 runs them with the argo-oss
+            artifact plugin (executor harness + one \`argo-oss plugin\` sidecar per pod): the big
+            output saved through the coordinator and downloaded intact, the GC sample reclaimed
 
 Uses the running stack of --data-dir (default ./.local, written by \`npm start\`) when its gateway
 answers; otherwise starts its own in a temp directory and stops it at the end.
 
 Options:
-  --only LIST       run only these scenarios: upload, gc, download (comma-separated)
-  --size SIZE       size of the generated file (default 1GiB; e.g. 48MiB, 20GiB; at least 12MiB)
+  --only LIST       run only these scenarios: upload, gc, download, plugin (comma-separated)
+  --size SIZE       size of the generated file (default 1GiB, and 20GiB for plugin when the disk has
+                    room for it three times over; e.g. 48MiB, 20GiB; at least 12MiB)
   --keep            keep the workflows, objects and files this run made (and an own stack's data)
   --stack URL       the gateway of a running stack (its local.env still comes from --data-dir)
   --data-dir DIR    data dir of a running stack (default ./.local)
@@ -45,6 +51,7 @@ const SCENARIOS = {
   upload: { id: 1, title: 'oversized upload', run: uploadScenario },
   gc: { id: 2, title: 'artifact GC', run: gcScenario },
   download: { id: 3, title: 'streaming download', run: downloadScenario },
+  plugin: { id: 4, title: 'artifact plugin', run: pluginScenario },
 } as const;
 type ScenarioName = keyof typeof SCENARIOS;
 
@@ -70,8 +77,8 @@ function options(argv: string[]) {
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  const only = (values.only ?? 'upload,gc,download').split(',').map((s) => s.trim());
-  for (const name of only) if (!(name in SCENARIOS)) throw new UsageError(`--only: unknown scenario ${JSON.stringify(name)} (upload, gc, download)`);
+  const only = (values.only ?? Object.keys(SCENARIOS).join(',')).split(',').map((s) => s.trim());
+  for (const name of only) if (!(name in SCENARIOS)) throw new UsageError(`--only: unknown scenario ${JSON.stringify(name)} (${Object.keys(SCENARIOS).join(', ')})`);
   let size: number;
   try {
     size = parseSize(values.size ?? '1GiB');
@@ -85,6 +92,7 @@ function options(argv: string[]) {
     help: values.help === true,
     only: (Object.keys(SCENARIOS) as ScenarioName[]).filter((n) => only.includes(n)),
     size,
+    sizeGiven: values.size !== undefined,
     keep: values.keep === true,
     ownStack: values['own-stack'] === true,
     stackUrl: values.stack,
@@ -128,12 +136,15 @@ async function main(argv: string[]): Promise<number> {
   );
 
   const workDir = await mkdtemp(join(o.workDir ?? tmpdir(), 'argo-oss-demo-'));
+  const pluginSize = o.only.includes('plugin') && !o.sizeGiven ? await pluginDefaultSize(workDir, o.size) : o.size;
+  if (pluginSize !== o.size) console.log(`  plugin scenario: ${formatBytes(pluginSize)}, the sample's own size (the disk has room for it)`);
   const abort = new AbortController();
   const ctx: DemoContext = {
     stack,
     cluster: new DemoCluster(stack.clusterDir, stack.kubeUrl, stack.adminToken, abort.signal),
     report,
     size: o.size,
+    pluginSize,
     workDir,
     prefixes: [],
     signal: abort.signal,
@@ -175,6 +186,17 @@ async function main(argv: string[]): Promise<number> {
   const ok = results.every(passed);
   console.log(ok ? '\nall scenarios passed' : '\nsome scenarios failed');
   return ok ? 0 : 1;
+}
+
+const SAMPLE_SIZE = 20 * 1024 ** 3;
+
+/**
+ * The plugin scenario's size without --size: the sample's 20 GiB when the work dir's file system has
+ * room for it three times over (the file, its .tgz staged as Argo stages it, the object), else `fallback`.
+ */
+async function pluginDefaultSize(workDir: string, fallback: number): Promise<number> {
+  const fs = await statfs(workDir);
+  return fs.bavail * fs.bsize >= 3 * SAMPLE_SIZE + 4 * 1024 ** 3 ? SAMPLE_SIZE : fallback;
 }
 
 /** Removes what the run made (unless --keep) and stops an own stack. */

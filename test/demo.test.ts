@@ -32,7 +32,7 @@ describe('npm run demo', () => {
 
   it('plays the three scenarios on its own stack, all PASS, and cleans up after itself', async () => {
     // cwd without .local/ and --own-stack: never the developer's running stack.
-    const r = await demo(['--size', '48MiB', '--own-stack', '--work-dir', dir], dir);
+    const r = await demo(['--only', 'upload,gc,download', '--size', '48MiB', '--own-stack', '--work-dir', dir], dir);
     expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
     expect(r.stdout).toMatch(/^1 oversized upload\s+PASS\s/m);
     expect(r.stdout).toMatch(/^2 artifact GC\s+PASS\s/m);
@@ -50,13 +50,25 @@ describe('npm run demo', () => {
     expect(await readdir(dir)).toEqual([]);
   }, 180_000);
 
+  it('plays the plugin scenario: the two sample workflows unchanged through the executor harness and the plugin', async () => {
+    const r = await demo(['--only', 'plugin', '--size', '16MiB', '--own-stack', '--work-dir', dir], dir);
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+    expect(r.stdout).toMatch(/^4 artifact plugin\s+PASS\s/m);
+    expect(r.stdout).not.toMatch(/✗|FAIL/);
+    expect(r.stdout).toMatch(/Save out \(\d+ bytes\) → argo\/artifact-[a-z0-9]{5}\/artifact-[a-z0-9]{5}\/out\.tgz/);
+    expect(r.stdout).toMatch(/the downloaded file's sha256 is the source's/);
+    expect(r.stdout).toMatch(/on completion: on-completion\.tgz is removed, the rest stays/);
+    expect(r.stdout).toMatch(/on deletion: on-deletion\.tgz and main\.log are removed/);
+    expect(await readdir(dir)).toEqual([]);
+  }, 180_000);
+
   it('names the wrong option', async () => {
     const size = await demo(['--size', '1MiB'], dir);
     expect(size.code).toBe(2);
     expect(size.stderr).toMatch(/--size must be at least 12MiB/);
     const only = await demo(['--only', 'upload,backup'], dir);
     expect(only.code).toBe(2);
-    expect(only.stderr).toMatch(/--only: unknown scenario "backup"/);
+    expect(only.stderr).toMatch(/--only: unknown scenario "backup" \(upload, gc, download, plugin\)/);
     const stack = await demo(['--data-dir', join(dir, 'nothing-here')], dir);
     expect(stack.code).toBe(2);
     expect(stack.stderr).toMatch(/local\.env does not exist/);

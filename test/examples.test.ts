@@ -4,7 +4,6 @@
 // shared/gc's pure policy; the UI links of the upload examples resolve to the uploaded keys; the
 // artifact repository, kube-eventer and custom-domain examples agree with what the functions expect.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { mkdir, mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -992,11 +991,8 @@ describe('plugin-*.yaml (the artifact plugin, Argo >= 4.0; docs/plugin.md)', () 
     expect(Object.keys(images)).toEqual([driver.image]);
     const entrypoint = images[driver.image].entrypoint as string[];
     expect(entrypoint.at(-1)).toBe('plugin');
-    const dockerfile = join(ROOT, 'Dockerfile');
-    if (existsSync(dockerfile)) {
-      const line = /^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(readFileSync(dockerfile, 'utf8'));
-      expect(JSON.parse(must(line?.[1], 'the Dockerfile ENTRYPOINT'))).toEqual(entrypoint);
-    }
+    const line = /^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(await readFile(join(ROOT, 'Dockerfile'), 'utf8'));
+    expect(JSON.parse(must(line?.[1], 'the Dockerfile ENTRYPOINT'))).toEqual(entrypoint);
 
     // argo-server: a sidecar with exactly that image string, the socket path as its argument, the socket
     // directory an emptyDir shared with the argo-server container.

@@ -3,6 +3,7 @@ import { parseFlags, parsePort, untilSignal, type Command } from '../command';
 import { startLocalStack } from '../../local/stack';
 import { LOCAL_DEFAULT_PORTS } from '../../local/defaults';
 import { localSettingsFromEnv } from '../../local/env';
+import { startLocalPlugin, LOCAL_PLUGIN_NAMESPACE, LOCAL_PLUGIN_POD, type LocalPlugin } from '../../local/plugin-sidecar';
 
 const usage = `Usage: argo-oss local [options]
 
@@ -16,6 +17,9 @@ Options:
   --host HOST          address to listen on (default 127.0.0.1)
   --data-dir DIR       where objects and state live (default ./.local)
   --cluster-dir DIR    Workflow/Pod manifests and tokens.yaml (default <data-dir>/cluster)
+  --plugin             also run the Argo artifact-driver plugin (argo-oss plugin) on a Unix socket,
+                       as the sidecar of a pod of the local cluster with that pod's token; prints the
+                       socket and a configuration for plugin artifacts (docs/plugin.md)
   --quiet              do not log each request
 
 Environment:
@@ -39,6 +43,7 @@ export const localCommand: Command = {
       host: { type: 'string' },
       'data-dir': { type: 'string' },
       'cluster-dir': { type: 'string' },
+      plugin: { type: 'boolean' },
       quiet: { type: 'boolean' },
     });
     const dataDir = resolve(values['data-dir'] ?? '.local');
@@ -57,6 +62,24 @@ export const localCommand: Command = {
       log: values.quiet ? undefined : (line) => console.log(line),
     });
     const { env } = stack;
+    let plugin: LocalPlugin | undefined;
+    if (values.plugin) {
+      try {
+        plugin = await startLocalPlugin({
+          dataDir,
+          clusterDir,
+          coordinator: stack.gateway.url,
+          bucket: env.OSS_BUCKET,
+          endpoint: env.OSS_ENDPOINT,
+          // This very CLI (the bundle, or bin/argo-oss.mjs from a checkout).
+          command: [process.execPath, ...process.execArgv, process.argv[1]],
+          log: values.quiet ? undefined : (line) => console.log(line),
+        });
+      } catch (err) {
+        await stack.close();
+        throw err;
+      }
+    }
     console.log(
       [
         'argo-oss local stack is running',
@@ -73,6 +96,13 @@ export const localCommand: Command = {
         `              (also /artifacts, /input-artifacts, POST /share; workflows from ${join(clusterDir, 'workflows')})`,
         `  GC          POST ${stack.gateway.url}/events (CloudEvents)   POST ${stack.gateway.url}/reconcile`,
         '              (admin routes: Authorization: Bearer <admin token>)',
+        ...(plugin
+          ? [
+              `  plugin      unix://${plugin.socket}   (argo-oss plugin, the sidecar of pod ${LOCAL_PLUGIN_NAMESPACE}/${LOCAL_PLUGIN_POD})`,
+              `              configuration ${plugin.configuration}`,
+              `              writes keys under ${plugin.keyPrefix}, reads ${LOCAL_PLUGIN_NAMESPACE}'s`,
+            ]
+          : []),
         '',
         `In another terminal:  source ${stack.envFile}   (then: npm run demo)`,
         'Press Ctrl-C to stop.',
@@ -80,6 +110,7 @@ export const localCommand: Command = {
     );
     const signal = await untilSignal();
     console.log(`\n${signal}: stopping…`);
+    await plugin?.close();
     await stack.close();
     return 0;
   },

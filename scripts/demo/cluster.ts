@@ -2,12 +2,10 @@
 // (Workflow, Pod, the pod's service-account token) written into the cluster directory the local
 // Kubernetes API serves, and the calls a user would make (get, delete) through that API.
 // Everything it adds is remembered, so that cleanup() leaves the cluster as it found it.
-import { rm, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { isMap, parseDocument, stringify, YAMLSeq } from 'yaml';
+import { rm } from 'node:fs/promises';
 import type { Workflow } from '../../shared/argo';
-import { TOKENS_FILE, type TokenSpec } from '../../local/kube-api';
-import { writeFileAtomic } from '../../local/kube-api/manifest-file';
+import type { TokenSpec } from '../../local/kube-api';
+import { ClusterDir, type ManifestKind } from '../../local/kube-api/cluster-dir';
 
 const WORKFLOWS_API = (ns: string) => `/apis/argoproj.io/v1alpha1/namespaces/${encodeURIComponent(ns)}/workflows`;
 
@@ -16,8 +14,7 @@ type Manifest = { metadata: { name: string; namespace: string; [field: string]: 
 export class DemoCluster {
   private readonly files = new Set<string>();
   private readonly tokens = new Set<string>();
-  /** tokens.yaml is rewritten whole: one edit at a time. */
-  private editing: Promise<unknown> = Promise.resolve();
+  private readonly cluster: ClusterDir;
 
   constructor(
     readonly clusterDir: string,
@@ -25,28 +22,15 @@ export class DemoCluster {
     private readonly adminToken: string,
     /** Once aborted, nothing more is added (cleanup still removes what was). */
     private readonly signal?: AbortSignal,
-  ) {}
+  ) {
+    this.cluster = new ClusterDir(clusterDir);
+  }
 
   /** Appends entries to tokens.yaml, keeping every other entry (the stack's admin, the user's own) and its comments. */
   addTokens(entries: TokenSpec[]): Promise<void> {
     this.signal?.throwIfAborted();
     for (const e of entries) this.tokens.add(e.token);
-    return this.editTokens((seq, doc) => {
-      for (const e of entries) seq.add(doc.createNode(e));
-    });
-  }
-
-  private editTokens(edit: (seq: YAMLSeq, doc: ReturnType<typeof parseDocument>) => void): Promise<void> {
-    const file = join(this.clusterDir, TOKENS_FILE);
-    const run = this.editing.then(async () => {
-      const doc = parseDocument(await readFile(file, 'utf8'));
-      const seq = doc.get('tokens');
-      if (!(seq instanceof YAMLSeq)) throw new Error(`${file} has no tokens: list`);
-      edit(seq, doc);
-      await writeFileAtomic(file, doc.toString(), 0o600);
-    });
-    this.editing = run.catch(() => undefined);
-    return run;
+    return this.cluster.addTokens(entries);
   }
 
   async writePod(pod: Manifest): Promise<void> {
@@ -58,11 +42,10 @@ export class DemoCluster {
     await this.write('workflows', wf as unknown as Manifest);
   }
 
-  private async write(dir: string, obj: Manifest): Promise<void> {
+  private async write(kind: ManifestKind, obj: Manifest): Promise<void> {
     this.signal?.throwIfAborted();
-    const path = join(this.clusterDir, dir, `${obj.metadata.namespace}.${obj.metadata.name}.yaml`);
-    this.files.add(path);
-    await writeFileAtomic(path, stringify(obj));
+    this.files.add(this.cluster.pathOf(kind, obj.metadata.namespace, obj.metadata.name));
+    await this.cluster.write(kind, obj);
   }
 
   private async api(method: string, path: string): Promise<{ status: number; body: any }> {
@@ -88,11 +71,8 @@ export class DemoCluster {
   async cleanup(): Promise<void> {
     await Promise.allSettled([...this.files].map((f) => rm(f, { force: true })));
     this.files.clear();
-    const gone = new Set(this.tokens);
+    const gone = [...this.tokens];
     this.tokens.clear();
-    if (gone.size === 0) return;
-    await this.editTokens((seq) => {
-      seq.items = seq.items.filter((item) => !(isMap(item) && gone.has(String(item.get('token')))));
-    });
+    await this.cluster.removeTokens(gone);
   }
 }

@@ -23,6 +23,8 @@ export interface DemoContext {
   report: Reporter;
   /** Bytes of the generated file. */
   size: number;
+  /** Bytes of the plugin scenario's file (20 GiB when the disk allows and no --size was given). */
+  pluginSize?: number;
   /** Where the generated file and the pods' token files go. */
   workDir: string;
   /** Set by scenario 1; scenario 3 uploads one itself when it runs alone. */

@@ -25,7 +25,8 @@ function printSummary(ctx: DemoContext, s: GcSummary, workflows: string[]): void
   }
 }
 
-async function post(ctx: DemoContext, path: string, body: unknown): Promise<GcSummary> {
+/** POST to the GC's local stand-ins (/events, /reconcile) with the stack's admin token; its summary. */
+export async function post(ctx: DemoContext, path: string, body: unknown): Promise<GcSummary> {
   ctx.signal.throwIfAborted();
   // Admin routes: the EventBridge and timer stand-ins take the stack's admin token.
   const r = await callJson(`${ctx.stack.gatewayUrl}${path}`, { method: 'POST', body, token: ctx.stack.adminToken });

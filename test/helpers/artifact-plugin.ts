@@ -1,5 +1,5 @@
-// A gRPC client of Argo's ArtifactService for the plugin tests, from the tests' own proto
-// (test/fixtures/argo-artifact.proto, loaded by @grpc/proto-loader): it shares no code with the
+// A gRPC client of Argo's ArtifactService for the plugin tests, from the executor harness's copy of
+// Argo's proto (local/argo-executor/artifact.proto, loaded by @grpc/proto-loader): it shares no code with the
 // plugin, and calls it the way Argo's Go client does — over a Unix socket, no deadline, no metadata.
 //
 //   const client = artifactClient(socketPath);
@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { startCli } from './cli';
 
-const PROTO = fileURLToPath(new URL('../fixtures/argo-artifact.proto', import.meta.url));
+const PROTO = fileURLToPath(new URL('../../local/argo-executor/artifact.proto', import.meta.url));
 
 export const STATUS = grpcStatus;
 
