@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { startPluginServer } from '../cli/plugin';
 import { checkClock, checkPlugin, clockSkewSeconds, runDoctor, type CheckResult, type DoctorTargets } from '../cli/doctor/checks';
 import { LOCAL_DEFAULT_BUCKET, LOCAL_DEFAULT_CREDENTIALS, LOCAL_DEFAULT_REGION } from '../local/defaults';
 import { startLocalStack, type LocalStack } from '../local/stack';
@@ -124,16 +125,24 @@ describe('argo-oss doctor', () => {
     expect(r.cluster.detail).toBe('not allowed: patch workflows.argoproj.io (artifact-gc (mark artifacts deleted))');
   });
 
-  it('the plugin socket: passes when something listens, fails naming the path otherwise', async () => {
-    const path = join(work, 'plugin.sock');
-    const server = createServer((s) => s.end());
-    await new Promise<void>((resolve) => server.listen(path, resolve));
+  it('the plugin socket: the artifact plugin answers GetCapabilities; anything else fails naming the path', async () => {
+    const path = join(work, 'plugin', 'socket');
+    const plugin = await startPluginServer({ socket: path, env: {}, log: () => undefined });
     try {
-      expect(await checkPlugin({ namespace: 'argo', pluginSocket: path })).toMatchObject({ status: 'pass' });
+      expect(await checkPlugin({ namespace: 'argo', pluginSocket: path })).toMatchObject({ status: 'pass', detail: expect.stringContaining('GetCapabilities answered') });
+    } finally {
+      await plugin.close();
+    }
+    expect(await checkPlugin({ namespace: 'argo', pluginSocket: path })).toMatchObject({ status: 'fail', detail: expect.stringContaining(path) });
+    // Something else listening there is not the plugin.
+    const other = join(work, 'other.sock');
+    const server = createServer((s) => s.destroy());
+    await new Promise<void>((resolve) => server.listen(other, resolve));
+    try {
+      expect(await checkPlugin({ namespace: 'argo', pluginSocket: other })).toMatchObject({ status: 'fail', detail: expect.stringContaining('GetCapabilities failed') });
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }
-    expect(await checkPlugin({ namespace: 'argo', pluginSocket: path })).toMatchObject({ status: 'fail', detail: expect.stringContaining(path) });
   });
 
   it('the clock: the skew is read from the servers\' Date headers', () => {

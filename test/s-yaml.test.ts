@@ -52,6 +52,7 @@ const REALISTIC: Record<string, string> = {
   ARGO_OSS_KUBECONFIG_FILE: '/home/ops/.kube/argo-oss-functions.yaml',
   ARGO_OSS_LIFECYCLE_RULES_FILE: '/home/ops/argo-oss/lifecycle-rules.yaml',
   ARGO_OSS_GC_DLQ_QUEUE: 'argo-oss-gc-dead-letters',
+  ARGO_OSS_COORDINATOR_TOKEN_AUDIENCES: 'argo-oss',
   ARGO_OSS_ADMIN_GROUPS: 'system:masters,ml-platform-admins',
   ARGO_OSS_ARTIFACT_ROOT: 'argo/artifacts/',
   ARGO_OSS_WORKFLOW_KEY_PREFIX: '{{workflow.namespace}}/{{workflow.name}}/',
@@ -156,10 +157,10 @@ describe('s.yaml resolved by Serverless Devs', () => {
         expect(() => loadConfig(e), resource).not.toThrow();
       }
     }
-    // The coordinator accepts the API server's audience by default: the artifact plugin's containers have
-    // only the pod's automounted token (docs/security.md, "Token audience"); users' tokens reach the
-    // download function with the API server's audience too.
+    // The pod-bound tokens of workflow and plugin containers (the upload examples') and users' tokens
+    // carry the API server's audience; argo-oss can be required for the coordinator.
     expect(loadConfig(envOf(defaults, 'upload_coordinator')).tokenAudiences).toEqual([]);
+    expect(loadConfig(envOf(realistic, 'upload_coordinator')).tokenAudiences).toEqual(['argo-oss']);
     expect(loadConfig(envOf(defaults, 'artifact_download')).tokenAudiences).toEqual([]);
     expect(loadConfig(envOf(realistic, 'upload_coordinator')).workflowKeyPrefix).toBe('{{workflow.namespace}}/{{workflow.name}}/');
     expect(loadConfig(envOf(realistic, 'artifact_gc'))).toMatchObject({ gcWhen: 'Succeeded', gcDelaySeconds: 72 * 3600, gcNamespaces: ['ml-training', 'ml-serving', 'data-pipelines', 'argo'] });

@@ -1,7 +1,6 @@
 import { ConfigError, loadConfig } from '../../shared/config';
-import { kubeConfigFromConfig } from '../../shared/k8s';
-import { createOssClientFromConfig, type OssClient } from '../../shared/oss';
-import { formatReport, REQUIRED_PERMISSIONS, runDoctor, type DoctorTargets } from '../doctor/checks';
+import type { OssClient } from '../../shared/oss';
+import type { DoctorTargets } from '../doctor/checks';
 import { parseFlags, UsageError, type Command } from '../command';
 
 const usage = `Usage: argo-oss doctor [options]
@@ -13,7 +12,7 @@ failure. Exit code 0 only when no check failed (a check without its settings is 
   coordinator  the upload coordinator answers, checking --token with the cluster
   download     the download function answers, reading a workflow with --token
   gc           a synthetic completion event of a workflow that does not exist is acknowledged (--gc)
-  cluster      the functions' identity (--kubeconfig) may ${REQUIRED_PERMISSIONS.map((p) => `${p.verb} ${p.resource}`).join(', ')}
+  cluster      the functions' identity (--kubeconfig) may create tokenreviews, get pods, get/list/patch workflows
   bucket       a probe object under .argo-oss/doctor/ is written, read back and deleted (OSS_* settings)
   clock        this machine's clock agrees with the servers'
   plugin       the artifact plugin's Unix socket accepts connections (--plugin-socket)
@@ -56,6 +55,12 @@ export const doctorCommand: Command = {
       const v = values[flag];
       if (v !== undefined && !/^https?:\/\/[^/]/.test(v)) throw new UsageError(`--${flag} must be an http(s) URL, got ${JSON.stringify(v)}`);
     }
+    // Loaded here, not at start: every argo-oss command would otherwise pay for client-node and ali-oss.
+    const [{ kubeConfigFromConfig }, { createOssClientFromConfig }, { formatReport, runDoctor }] = await Promise.all([
+      import('../../shared/k8s'),
+      import('../../shared/oss'),
+      import('../doctor/checks'),
+    ]);
     const kubeconfigPath = values.kubeconfig ?? config.kubeconfigPath;
     let oss: OssClient | undefined;
     try {

@@ -7,11 +7,13 @@
 //   cluster      SelfSubjectAccessReviews with the functions' kubeconfig: the RBAC they need
 //   bucket       a probe object under .argo-oss/doctor/ written, read back and deleted
 //   clock        this machine's clock against the Date of the answers above
-//   plugin       the artifact plugin's Unix socket accepts a connection (when configured)
+//   plugin       the artifact plugin's Unix socket answers GetCapabilities (when configured)
 import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
+import { credentials, makeGenericClientConstructor } from '@grpc/grpc-js';
 import { AuthorizationV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { deleteObject, getObject, headObject, isOssError, putObject, type OssClient } from '../../shared/oss';
+import { artifactServiceDefinition, type GetCapabilitiesResponse } from '../plugin/proto';
 
 export type CheckStatus = 'pass' | 'fail' | 'skip';
 
@@ -57,7 +59,7 @@ const VPC_FIX =
 const TOKEN_FIX: Record<string, string> = {
   coordinator:
     'pass --token with a token the cluster accepts for the coordinator, of a member of ARGO_OSS_ADMIN_GROUPS, with its audience ' +
-    '(ARGO_OSS_TOKEN_AUDIENCES, by default argo-oss: `kubectl create token <service account> --audience argo-oss`)',
+    '(ARGO_OSS_TOKEN_AUDIENCES; when set to argo-oss: `kubectl create token <service account> --audience argo-oss`)',
   download: 'pass --token with a Kubernetes token (the API server audience) of a user who may get workflows in --namespace',
 };
 
@@ -246,16 +248,33 @@ export async function checkPlugin(t: DoctorTargets): Promise<CheckResult> {
   const name = 'plugin';
   if (!t.pluginSocket) return { name, status: 'skip', detail: 'no plugin socket configured', fix: 'pass --plugin-socket PATH to check the artifact plugin' };
   const path = t.pluginSocket;
-  return new Promise((resolve) => {
+  const connected = await new Promise<CheckResult | undefined>((resolve) => {
     const s = connect(path);
-    const done = (r: CheckResult) => {
+    const done = (r: CheckResult | undefined) => {
       s.destroy();
       resolve(r);
     };
     s.setTimeout(10_000, () => done({ name, status: 'fail', detail: `${path}: no connection within 10 s`, fix: 'check that `argo-oss plugin` runs and listens there' }));
-    s.once('connect', () => done({ name, status: 'pass', detail: `${path} accepts connections` }));
+    s.once('connect', () => done(undefined));
     s.once('error', (err) => done({ name, status: 'fail', detail: `${path}: ${err.message}`, fix: 'start the artifact plugin (`argo-oss plugin SOCKET`) or fix the path' }));
   });
+  if (connected) return connected;
+  // Argo asks a plugin for its capabilities first; so does the doctor.
+  const Client = makeGenericClientConstructor(artifactServiceDefinition(), 'ArtifactService');
+  const client = new Client(`unix:${path}`, credentials.createInsecure()) as unknown as {
+    GetCapabilities(req: object, options: { deadline: number }, cb: (err: Error | null, res?: GetCapabilitiesResponse) => void): void;
+    close(): void;
+  };
+  try {
+    const caps = await new Promise<GetCapabilitiesResponse>((resolve, reject) =>
+      client.GetCapabilities({}, { deadline: Date.now() + 10_000 }, (err, res) => (err ? reject(err) : resolve(res!))),
+    );
+    return { name, status: 'pass', detail: `${path}: GetCapabilities answered (supports_save_stream ${caps.supports_save_stream})` };
+  } catch (err) {
+    return { name, status: 'fail', detail: `${path} accepts connections but GetCapabilities failed: ${(err as Error).message}`, fix: 'the socket is not the argo-oss artifact plugin (`argo-oss plugin SOCKET`), or it is not ready' };
+  } finally {
+    client.close();
+  }
 }
 
 /** Runs every check; the clock check uses the Date headers of the others. */
