@@ -20,6 +20,7 @@ import { childKey, isTgzKey, resolveArtifact } from './resolve';
 import { canonicalPath, parseArtifactPath, routePrefix, splitTarget, type ArtifactRoute } from './routes';
 import { parseShareRequest, shareParams, shareSignature, sharingDisabled, verifyShare } from './share';
 import { trackClient } from './stream';
+import * as browser from './browser/serve';
 import { listTgz } from './tgz';
 
 export type DownloadConfig = Pick<
@@ -36,6 +37,8 @@ export type DownloadConfig = Pick<
   | 'contentSecurityPolicy'
   | 'xFrameOptions'
   | 'authCacheSeconds'
+  | 'folderDownloadMaxEntries'
+  | 'folderDownloadMaxBytes'
 >;
 
 export interface DownloadDeps {
@@ -63,6 +66,10 @@ const SHARE_BODY_LIMIT = 16 * 1024;
 interface QueryOptions {
   format: ListingFormat;
   raw: boolean;
+  /** ?download=zip|tgz: a folder as an archive. */
+  folder?: browser.FolderFormat;
+  /** ?view: the file's page (preview) instead of its bytes. */
+  view: boolean;
   redirect: boolean;
 }
 
@@ -70,10 +77,12 @@ function queryOptions(query: URLSearchParams, config: DownloadConfig): QueryOpti
   const format = query.get('format') ?? 'html';
   if (format !== 'html' && format !== 'json') throw invalidArgument('format', 'must be "html" or "json"');
   const download = query.get('download');
-  if (download !== null && download !== 'raw') throw invalidArgument('download', 'must be "raw" (the archive itself)');
+  if (download !== null && download !== 'raw' && !browser.folderFormat(query)) {
+    throw invalidArgument('download', 'must be "raw" (the archive itself), or "zip" / "tgz" (a folder as an archive)');
+  }
   const r = query.get('redirect');
   if (r !== null && !/^(true|false|1|0)$/.test(r)) throw invalidArgument('redirect', 'must be true or false');
-  return { format, raw: download === 'raw', redirect: r === null ? config.downloadMode === 'redirect' : r === 'true' || r === '1' };
+  return { format, raw: download === 'raw', folder: browser.folderFormat(query), view: browser.wantsFilePage(query), redirect: r === null ? config.downloadMode === 'redirect' : r === 'true' || r === '1' };
 }
 
 async function readShareBody(req: IncomingMessage): Promise<Buffer | undefined> {
@@ -109,7 +118,8 @@ export function createDownloadApp(config: DownloadConfig, deps: DownloadDeps): D
     return deps.workflowReader(token);
   }
 
-  async function serveTgzListing(ctx: ServeContext, key: string, info: ObjectInfo, dir: string, route: ArtifactRoute, format: ListingFormat): Promise<void> {
+  async function serveTgzListing(ctx: ServeContext, key: string, info: ObjectInfo, dir: string, route: ArtifactRoute, format: ListingFormat, page: browser.BrowserRequest): Promise<void> {
+    if (format === 'html') return browser.serveArchivePage(page, key, info, dir);
     const archive = await getObjectStream(ctx.oss, key, info.etag ? { ifMatch: info.etag } : {});
     const entries = archiveEntries(await listTgz(archive.stream, { signal: ctx.signal }), dir);
     if (!entries) throw new HttpError(404, 'MemberNotFound', `the archive has no directory ${JSON.stringify(dir)}`);
@@ -133,8 +143,14 @@ export function createDownloadApp(config: DownloadConfig, deps: DownloadDeps): D
     const { key } = resolveArtifact(wf, route, settings);
     const head = req.method === 'HEAD';
     const ctx: ServeContext = { req, res, head, signal, oss: deps.oss, config, omitContentLength: deps.omitContentLength ?? false, log };
-    const search = [...query.keys()].length > 0 ? `?${query.toString()}` : '';
-    const file = (k: string, info: ObjectInfo) => serveObject(ctx, k, info, { fileName: baseName(k), redirect: opts.redirect });
+    const grant = browser.shareGrant(query, config.shareSecret);
+    const page: browser.BrowserRequest = { ctx, route, query, ...(grant ? { grant } : {}) };
+    const search = (target: string) => browser.redirectSearch(query, route.canonicalPath, target, grant);
+    const toDir = () => redirect(res, `${route.canonicalPath}/${search(`${route.canonicalPath}/`)}`);
+    const file = (k: string, info: ObjectInfo, listed = true) =>
+      opts.view && route.kind === 'artifact-files'
+        ? browser.serveObjectPage(page, k, info, { rootIsListing: listed, ...(isTgzKey(k) && route.subPath.length === 0 ? { browsePath: `${route.canonicalPath}/` } : {}) })
+        : serveObject(ctx, k, info, { fileName: baseName(k), redirect: opts.redirect });
     const missing = () => new HttpError(404, 'ObjectNotFound', `artifact ${route.artifactName}: nothing is stored at ${route.subPath.length ? route.subPath.join('/') : 'its key'} (deleted, or never written)`);
 
     if (route.kind !== 'artifact-files' || opts.raw) {
@@ -150,29 +166,36 @@ export function createDownloadApp(config: DownloadConfig, deps: DownloadDeps): D
 
     if (route.subPath.length === 0 && !route.trailingSlash) {
       const info = await headOrUndefined(deps.oss, key);
-      if (info) return file(key, info); // a .tgz too, as Argo Server serves it
-      if (await prefixExists(deps.oss, `${key}/`)) return redirect(res, `${route.canonicalPath}/${search}`);
+      if (info) return file(key, info, false); // a .tgz too, as Argo Server serves it
+      if (await prefixExists(deps.oss, `${key}/`)) return toDir();
       throw missing();
     }
 
     if (isTgzKey(key)) {
       const info = await headOrUndefined(deps.oss, key);
       if (info) {
+        if (opts.folder) throw invalidArgument('download', 'a .tgz artifact is already an archive: use download=raw for it, or download its files one by one');
         const member = route.subPath.join('/');
-        return route.trailingSlash ? serveTgzListing(ctx, key, info, member, route, opts.format) : serveTgzMember(ctx, key, info, member);
+        if (route.trailingSlash) return serveTgzListing(ctx, key, info, member, route, opts.format, page);
+        return opts.view ? browser.serveMemberPage(page, key, info, member) : serveTgzMember(ctx, key, info, member);
       }
     }
 
     const target = childKey(key, route.subPath, config.artifactRoot);
     if (route.trailingSlash) {
-      const listed = await writeDirectoryListing(deps.oss, `${target}/`, { res, format: opts.format, title: route.canonicalPath, head, config, signal });
+      const listed = opts.folder
+        ? await browser.serveFolderDownload(page, `${target}/`, opts.folder, { maxEntries: config.folderDownloadMaxEntries, maxBytes: config.folderDownloadMaxBytes })
+        : opts.format === 'html'
+          ? await browser.serveDirectoryPage(page, `${target}/`)
+          : await writeDirectoryListing(deps.oss, `${target}/`, { res, format: opts.format, title: route.canonicalPath, head, config, signal });
       if (listed) return;
-      if (await headOrUndefined(deps.oss, target)) return redirect(res, `${route.canonicalPath.slice(0, -1)}${search}`);
+      const asFile = route.canonicalPath.slice(0, -1);
+      if (await headOrUndefined(deps.oss, target)) return redirect(res, `${asFile}${search(asFile)}`);
       throw missing();
     }
     const info = await headOrUndefined(deps.oss, target);
     if (info) return file(target, info);
-    if (await prefixExists(deps.oss, `${target}/`)) return redirect(res, `${route.canonicalPath}/${search}`);
+    if (await prefixExists(deps.oss, `${target}/`)) return toDir();
     throw missing();
   }
 
