@@ -3,7 +3,8 @@
 // --remote-debugging-pipe (fds 3/4, NUL-separated JSON; no dependency), authenticated by Argo's
 // `authorization` cookie. It opens a directory listing, goes down a folder and back by the
 // breadcrumbs, previews a CSV (a table) and a PNG (the image loads under the strict CSP), downloads a
-// file and the whole folder as .zip (checked byte for byte), and a member of a .tgz artifact. This
+// file and the whole folder as .zip (checked byte for byte), and a member of a .tgz artifact, and
+// signs in on the local sign-in page from the 401 page a browser without a token gets. This
 // catches what HTTP-level tests cannot: a CSP sandbox that blocks downloads or images, a
 // Content-Disposition the browser does not understand, links that do not resolve. Screenshots of the
 // listing (light and dark) go to the test's temp folder (paths printed); with UPDATE_SCREENSHOTS=1
@@ -20,8 +21,8 @@ import { createTgzStream } from '../cli/upload/tgz';
 import { LOCAL_DEFAULT_BUCKET, LOCAL_DEFAULT_CREDENTIALS, LOCAL_DEFAULT_REGION } from '../local/defaults';
 import { startLocalStack, type LocalStack } from '../local/stack';
 import { createOssClient, putObject, type OssClient } from '../shared/oss';
-import { crc32, readZip } from './helpers/zip';
-import { deflateSync } from 'node:zlib';
+import { readZip } from './helpers/zip';
+import { gradientPng } from '../local/example';
 
 const NAMESPACE = 'argo';
 const WORKFLOW = 'browser-wf';
@@ -251,27 +252,6 @@ async function collect(stream: Readable): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** A real PNG (RGB, no filter), a colour gradient: small, and visibly an image in the screenshots. */
-function png(width: number, height: number): Buffer {
-  const chunk = (type: string, data: Buffer) => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(data.length);
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(body));
-    return Buffer.concat([len, body, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr.set([8, 2, 0, 0, 0], 8);
-  const raw = Buffer.alloc((width * 3 + 1) * height);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) raw.set([(x * 255) / width, (y * 255) / height, 160], y * (width * 3 + 1) + 1 + x * 3);
-  }
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
-}
-
 let work: string;
 let stack: LocalStack;
 let oss: OssClient;
@@ -284,7 +264,7 @@ const memberFile = { name: 'report.csv', data: Buffer.from(Array.from({ length: 
 const results = new Map<string, Buffer>([
   ['summary.txt', Buffer.from('training finished: 12 epochs, loss 0.031\n')],
   ['metrics.csv', Buffer.from(['epoch,loss,accuracy', ...Array.from({ length: 12 }, (_, i) => `${i + 1},${(1 / (i + 2)).toFixed(3)},${(0.6 + i * 0.03).toFixed(2)}`)].join('\n'))],
-  ['loss-curve.png', png(240, 120)],
+  ['loss-curve.png', gradientPng(240, 120)],
   ['README.md', Buffer.from('# Results\n\nModel **v7**, trained on `train.csv`.\n\n- metrics.csv: per epoch\n- loss-curve.png\n')],
   ['main.log', Buffer.from('starting\nWARNING: slow disk\nepoch 12 done\n')],
   ['config.json', Buffer.from(JSON.stringify({ epochs: 12, lr: 0.001, layers: [64, 32] }))],
@@ -477,9 +457,18 @@ describe('the artifact browser in headless Chromium', () => {
     expect(sha256(got.data)).toBe(sha256(memberFile.data));
   }, 60_000);
 
-  it('shows no listing without the cookie', async () => {
+  it('without the cookie: a 401 page that leads to the local sign-in, which sets the cookie and comes back', async () => {
     const tab = await Tab.open(browser, true);
     expect(await tab.navigate(`${artifactUrl('results')}/`)).toBe(401);
     expect(await tab.links()).not.toContain('summary.txt');
+    expect(await tab.evaluate<string>('document.querySelector("h1").textContent')).toBe('Sign in to see this artifact');
+    expect(await tab.loads(() => tab.click('Sign in with a token'), 'the sign-in page')).toBe(200);
+    await tab.evaluate(`document.querySelector("#token").value = ${JSON.stringify('not-a-known-token')}`);
+    expect(await tab.loads(() => tab.clickSelector('button[type=submit]'), 'a refused sign-in')).toBe(401);
+    expect(await tab.evaluate<string>('document.querySelector("[role=alert]").textContent')).toContain('does not know this token');
+    await tab.evaluate(`document.querySelector("#token").value = ${JSON.stringify(READER_TOKEN)}`);
+    expect(await tab.loads(() => tab.clickSelector('button[type=submit]'), 'the sign-in and the way back')).toBe(200);
+    expect(await tab.evaluate<string>('location.pathname')).toBe(new URL(`${artifactUrl('results')}/`).pathname);
+    expect(await tab.links()).toContain('summary.txt');
   }, 60_000);
 });

@@ -53,6 +53,8 @@ export interface DownloadDeps {
   omitContentLength?: boolean;
   now?: () => number;
   log?: (line: string) => void;
+  /** A sign-in page on the same host (the local stack's), linked from the 401 page browsers get. */
+  signInPath?: string;
 }
 
 export interface DownloadApp {
@@ -253,7 +255,9 @@ export function createDownloadApp(config: DownloadConfig, deps: DownloadDeps): D
         if (signal.aborted) return; // the client left; nobody to tell
         const httpErr = toHttpError(err);
         if (!httpErr || httpErr.status >= 500) log(`artifact-download: ${req.method} ${req.url}: ${(err as Error)?.stack ?? String(err)}`);
-        sendError(res, httpErr ?? new HttpError(500, 'InternalError', 'internal error'), req.method === 'HEAD');
+        const e = httpErr ?? new HttpError(500, 'InternalError', 'internal error');
+        if (browser.wantsHtml(req)) browser.sendErrorPage(res, e, req.method === 'HEAD', config, { path: req.url ?? '/', ...(deps.signInPath ? { signInPath: deps.signInPath } : {}) });
+        else sendError(res, e, req.method === 'HEAD');
       }
     },
     close() {},
@@ -268,6 +272,8 @@ export interface DownloadAppFromConfigOptions {
   fcContext?: FcContextLike | null;
   omitContentLength?: boolean;
   log?: (line: string) => void;
+  /** A sign-in page on the same host (the local stack's /sign-in). */
+  signInPath?: string;
 }
 
 export type DownloadFullConfig = DownloadConfig & OssAccessConfig & KubeAccessConfig;
@@ -285,6 +291,7 @@ export function createDownloadAppFromConfig(config: DownloadFullConfig, options:
     serviceReader: kubeWorkflowReader(kubeConfig),
     ...(options.omitContentLength !== undefined ? { omitContentLength: options.omitContentLength } : {}),
     ...(options.log ? { log: options.log } : {}),
+    ...(options.signInPath ? { signInPath: options.signInPath } : {}),
   });
   return {
     ...app,

@@ -2,22 +2,9 @@
 // central directory (ZIP64 too), walks the central directory, checks each local header against it,
 // inflates (or copies) each entry and checks its CRC-32 and sizes. Throws on anything inconsistent.
 import { inflateRawSync } from 'node:zlib';
+import { crc32 } from '../../shared/crc32';
 
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-export function crc32(buf: Buffer): number {
-  let c = 0xffffffff;
-  for (let i = 0; i < buf.length; i++) c = CRC_TABLE[(c ^ buf[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
+export { crc32 };
 
 export interface ZipEntry {
   name: string;

@@ -18,6 +18,7 @@ import { needsHead, noPreview, previewKind, PREVIEW_TEXT_BYTES, readHead, render
 
 export { shareGrant, redirectSearch, type ShareGrant } from './links';
 export type { FolderFormat, FolderLimits } from './folder-archive';
+export { sendErrorPage, wantsHtml } from './error-page';
 
 /** `?view` asks for the file page instead of the bytes. */
 export function wantsFilePage(query: URLSearchParams): boolean {
