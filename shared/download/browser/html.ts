@@ -5,6 +5,8 @@
 import { escapeHtml, humanSize } from '../listing';
 
 export { escapeHtml, humanSize };
+import { count } from '../../numbers';
+export { count, plural } from '../../numbers';
 
 const CSS = `
 :root{color-scheme:light dark;--bg:#fff;--fg:#1f2328;--muted:#59636e;--border:#d1d9e0;--head:#f6f8fa;--hover:#f3f6f9;--link:#0969da;--btn:#f6f8fa;--btn-border:#d1d9e0;--accent:#0969da;--accent-fg:#fff;--code:#f6f8fa;--err:#cf222e;--warn:#9a6700;--note:#ddf4ff;--note-border:#54aeff}
@@ -122,15 +124,6 @@ export function timeTag(d: Date | undefined): string {
   return `<time datetime="${d.toISOString()}">${humanTime(d)}</time>`;
 }
 
-/** 1234567 → "1,234,567". */
-export function count(n: number): string {
-  return n.toLocaleString('en-US');
-}
-
-/** "1 file", "2 files". */
-export function plural(n: number, one: string, many = `${one}s`): string {
-  return `${count(n)} ${n === 1 ? one : many}`;
-}
 
 /** A human size with the exact byte count as a tooltip. */
 export function sizeTag(bytes: number): string {
