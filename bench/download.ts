@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { build } from 'esbuild';
 import { formatBytes, parseSize } from '../cli/upload/size';
+import { sleep } from '../shared/backoff';
 import { LOCAL_DEFAULT_REGION } from '../local/defaults';
 import { createOssClient, headObject, presignGetObject, type OssClient } from '../shared/oss';
 import { startTestKubeApi, type TestKubeApi } from '../test/helpers/kube-api';
@@ -163,7 +164,7 @@ function workflow(artifacts: Array<{ name: string; key: string }>, bucket: strin
     spec: { entrypoint: 'main', templates: [{ name: 'main', container: { image: 'alpine:3.20' } }] },
     status: {
       phase: 'Succeeded',
-      artifactRepositoryRef: { artifactRepository: { oss: { bucket, keyFormat: '{{workflow.name}}/{{pod.name}}' } } },
+      artifactRepositoryRef: { artifactRepository: { oss: { bucket, keyFormat: '{{workflow.namespace}}/{{workflow.name}}/{{pod.name}}' } } },
       nodes: {
         [NODE_ID]: {
           id: NODE_ID,
@@ -179,7 +180,7 @@ function workflow(artifacts: Array<{ name: string; key: string }>, bucket: strin
   };
 }
 
-/** The function as FC runs it: one esbuild bundle, plain node, listening on FC_SERVER_PORT. */
+/** The function as FC runs it: one esbuild bundle, plain node, listening on FC_CUSTOM_LISTEN_PORT. */
 async function startFunction(work: string, env: Record<string, string>): Promise<{ child: ChildProcess; url: string; stop(): Promise<void> }> {
   // The same build as scripts/build.mjs (dist/artifact-download/index.js).
   const bundle = join(work, 'artifact-download.cjs');
@@ -196,7 +197,7 @@ async function startFunction(work: string, env: Record<string, string>): Promise
   });
   const port = await freePort();
   const child = spawn(process.execPath, [bundle], {
-    env: { PATH: process.env.PATH ?? '', ...env, FC_SERVER_PORT: String(port) },
+    env: { PATH: process.env.PATH ?? '', ...env, FC_CUSTOM_LISTEN_PORT: String(port) },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
@@ -215,7 +216,7 @@ async function startFunction(work: string, env: Record<string, string>): Promise
     ]);
     if (up) break;
     if (i > 300) throw new Error(`the function did not listen on ${port} within 30 s:\n${stderr}`);
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   return {
     child,
@@ -350,8 +351,9 @@ export async function run(args: string[]): Promise<void> {
     });
     const endpoint = `http://localhost:${ossServer.server.port}`;
     oss = createOssClient({ bucket: ossServer.bucket, region: LOCAL_DEFAULT_REGION, endpoint, credentials: ossServer.credentials });
-    const bigKey = `${WORKFLOW}/${NODE_ID}/big.bin`;
-    const smallKey = `${WORKFLOW}/${NODE_ID}/concurrent.bin`;
+    // Namespaced, as the default ARGO_OSS_WORKFLOW_KEY_PREFIX lays keys out.
+    const bigKey = `${NAMESPACE}/${WORKFLOW}/${NODE_ID}/big.bin`;
+    const smallKey = `${NAMESPACE}/${WORKFLOW}/${NODE_ID}/concurrent.bin`;
     process.stdout.write(`writing ${formatBytes(size)} and ${formatBytes(concurrentSize)} objects (streamed PUT)… `);
     await putRandomObject(oss, bigKey, size);
     await putRandomObject(oss, smallKey, concurrentSize);

@@ -104,11 +104,11 @@ export async function run(args: string[]): Promise<void> {
   try {
     const name = 'bench-wf';
     const keys: string[] = [];
-    for (let i = 0; i < objects; i++) keys.push(`${name}/${name}-${i % dirs}/out/f-${String(i).padStart(7, '0')}.txt`);
+    for (let i = 0; i < objects; i++) keys.push(`argo/${name}/${name}-${i % dirs}/out/f-${String(i).padStart(7, '0')}.txt`);
     const sampleKeys = keys.slice(0, sample);
-    const artifacts = Array.from({ length: dirs }, (_, d) => ({ name: `out-${d}`, path: '/tmp/out', archive: { none: {} }, oss: { key: `${name}/${name}-${d}/out` } }));
+    const artifacts = Array.from({ length: dirs }, (_, d) => ({ name: `out-${d}`, path: '/tmp/out', archive: { none: {} }, oss: { key: `argo/${name}/${name}-${d}/out` } }));
     const nodes = Object.fromEntries(artifacts.map((a, d) => [`${name}-${d}`, { id: `${name}-${d}`, type: 'Pod', phase: 'Succeeded', templateName: 'main', outputs: { artifacts: [a] } }]));
-    const config = loadConfig({ OSS_ENDPOINT: endpoint, OSS_REGION: 'cn-hangzhou', OSS_BUCKET: BUCKET, ARGO_OSS_GC_STALE_UPLOAD_HOURS: '0' });
+    const config = loadConfig({ OSS_ENDPOINT: endpoint, OSS_REGION: 'cn-hangzhou', OSS_BUCKET: BUCKET, ARGO_OSS_GC_STALE_UPLOAD_HOURS: '0', ARGO_OSS_WORKFLOW_KEY_PREFIX: '{{workflow.namespace}}/{{workflow.name}}/' });
     const workflows = new KubeWorkflows(kubeConfigFromConfig({ kubeconfigPath: kube.kubeconfigPath }).kubeConfig);
     const app = createGcApp(config, { oss, workflows, log: () => undefined });
     let generation = 0;
@@ -140,7 +140,7 @@ export async function run(args: string[]): Promise<void> {
       const summary = await app.handleEvents(Buffer.from(JSON.stringify(event)));
       const seconds = (performance.now() - t) / 1000;
       if (summary.errors.length || summary.failed || summary.objects !== list.length) throw new Error(`GC run incomplete: ${JSON.stringify({ ...summary, plan: undefined })}`);
-      if ((await count(oss, `${name}/`)) !== 0) throw new Error('objects left after our GC');
+      if ((await count(oss, `argo/${name}/`)) !== 0) throw new Error('objects left after our GC');
       return { variant, objects: list.length, seconds };
     };
     const perObject = async (variant: string, concurrency: number): Promise<Row> => {
@@ -148,7 +148,7 @@ export async function run(args: string[]): Promise<void> {
       const t = performance.now();
       await mapLimit(sampleKeys, concurrency, (k) => deleteObject(oss, k));
       const seconds = (performance.now() - t) / 1000;
-      if ((await count(oss, `${name}/`)) !== 0) throw new Error(`objects left after ${variant}`);
+      if ((await count(oss, `argo/${name}/`)) !== 0) throw new Error(`objects left after ${variant}`);
       return { variant, objects: sample, seconds, ...(sample < objects ? { sampled: true } : {}) };
     };
     const measure = async () => [

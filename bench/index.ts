@@ -5,6 +5,7 @@ const BENCHMARKS: Record<string, { description: string; load: () => Promise<{ ru
   'oss-server': { description: 'local OSS-compatible server: PUT/GET MB/s of a 1 GiB object on loopback', load: () => import('./oss-server') },
   upload: { description: 'pod uploader vs ali-oss multipartUpload on 1 and 4 GiB files (MB/s, CPU/GiB, peak RSS); URL signing', load: () => import('./upload') },
   download: { description: 'artifact-download function vs a direct presigned GET of a 1 GiB object (MB/s, TTFB, RSS, 16 concurrent)', load: () => import('./download') },
+  plugin: { description: 'artifact-driver plugin: Save vs the OSS Go SDK UploadFile, OpenStream vs a presigned GET (plugin RSS), Load vs a single-stream GET, 1 GiB', load: () => import('./plugin') },
   gc: { description: 'artifact GC of 100,000 objects: event → batch deletes vs one DeleteObject per object (Argo), sequential and 16-way (objects/s)', load: () => import('./gc') },
 };
 

@@ -4,10 +4,12 @@ import { localCommand } from './commands/local';
 import { uploadCommand } from './commands/upload';
 import { lifecycleCommand } from './commands/lifecycle';
 import { gcCommand } from './commands/gc';
+import { pluginCommand } from './commands/plugin';
+import { doctorCommand } from './commands/doctor';
 import { didYouMean } from './suggest';
 import pkg from '../package.json';
 
-const COMMANDS: Command[] = [localCommand, ossServerCommand, uploadCommand, lifecycleCommand, gcCommand];
+const COMMANDS: Command[] = [localCommand, ossServerCommand, uploadCommand, pluginCommand, lifecycleCommand, gcCommand, doctorCommand];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -17,13 +17,14 @@ export type DownloadMountOptions = LocalFunctionAccess & {
  */
 export async function downloadMounts(o: DownloadMountOptions): Promise<{ mounts: Mount[]; app: DownloadApp }> {
   // Loaded on demand, like the coordinator: the CLI bundle pods run does not evaluate these otherwise.
-  const [{ loadConfig }, { kubeConfigFromConfig }, { createOssClient }, { createDownloadAppFromConfig }] = await Promise.all([
+  const [{ loadConfig, startupWarnings }, { kubeConfigFromConfig }, { createOssClient }, { createDownloadAppFromConfig }] = await Promise.all([
     import('../shared/config'),
     import('../shared/k8s'),
     import('../shared/oss'),
     import('../shared/download/app'),
   ]);
   const config = loadConfig({ ...(o.env ?? process.env), OSS_REGION: o.region, OSS_BUCKET: o.bucket, OSS_ENDPOINT: o.ossEndpoint });
+  for (const w of startupWarnings(config)) o.log?.(w);
   const oss = createOssClient({ bucket: o.bucket, region: o.region, endpoint: o.ossEndpoint, credentials: o.credential, maxSockets: 256 });
   const { kubeConfig } = kubeConfigFromConfig({ kubeconfigPath: o.kubeconfigPath });
   const app = createDownloadAppFromConfig(config, { oss, kubeConfig, ...(o.log ? { log: o.log } : {}), ...(o.signInPath ? { signInPath: o.signInPath } : {}) });

@@ -86,10 +86,15 @@ export async function exampleObjects(): Promise<Map<string, Buffer>> {
   ]);
 }
 
+/** The OSS key of one of the example's objects (`results` is the directory artifact's key). */
+export function exampleKey(below: string): string {
+  return `${EXAMPLE.namespace}/${EXAMPLE.workflow}/${EXAMPLE.pod}/${below}`;
+}
+
 /** The completed Workflow as the controller leaves it, pointing at `bucket`. */
 export function exampleWorkflow(bucket: string): object {
   const { namespace, workflow, nodeId } = EXAMPLE;
-  const key = (k: string) => `${namespace}/${workflow}/${EXAMPLE.pod}/${k}`;
+  const key = exampleKey;
   const outputs = [
     { name: 'message', path: '/tmp/message.txt', archive: { none: {} }, oss: { key: key('message.txt') } },
     { name: 'results', path: '/tmp/results', archive: { none: {} }, oss: { key: key('results') } },
@@ -152,7 +157,7 @@ export async function seedExample(o: { oss: OssClient; bucket: string; dataDir: 
   const manifest = join(o.clusterDir, 'workflows', `${EXAMPLE.namespace}.${EXAMPLE.workflow}.yaml`);
   if (await exists(join(o.dataDir, MARKER))) return { present: await exists(manifest), seeded: false, manifest };
   for (const [k, body] of await exampleObjects()) {
-    await putObject(o.oss, `${EXAMPLE.namespace}/${EXAMPLE.workflow}/${EXAMPLE.pod}/${k}`, body);
+    await putObject(o.oss, exampleKey(k), body);
   }
   await mkdir(join(o.clusterDir, 'workflows'), { recursive: true });
   if (!(await exists(manifest))) {

@@ -6,11 +6,11 @@ import { startGateway, type LocalFunctionAccess, type Mount, type RunningGateway
 import { downloadMounts } from './download-mount';
 import { localShareSecret } from './share-secret';
 import { SIGN_IN_PATH, signInMount } from './sign-in';
+import { uploadCoordinatorMount } from './upload-mount';
 import { gcMounts } from './gc-mount';
 import { LOCAL_DEFAULT_PORTS } from './defaults';
 import type { LocalCredential } from './env';
 import type { Env } from '../shared/config';
-import type { CoordinatorApp } from '../shared/upload/app';
 
 export interface LocalStackOptions {
   dataDir: string;
@@ -115,7 +115,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     if (opts.uploadCoordinator !== false) {
       const coordinator = await uploadCoordinatorMount({ ...access, log: tagged('uploads') });
       started.push({ close: async () => coordinator.app.close() });
-      mounts.push(coordinator.mount);
+      mounts.push(...coordinator.mounts);
     }
     if (opts.download !== false) {
       const download = await downloadMounts({ ...access, signInPath: SIGN_IN_PATH, log: tagged('download') });
@@ -132,6 +132,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       host: opts.host,
       port: ports.gateway,
       mounts,
+      adminToken: kube.adminToken,
       info: { service: 'argo-oss local stack', oss: ossEndpoint, kubernetes: kube.url, bucket: opts.bucket, region: opts.region },
       log: log && ((line) => log(`gateway ${line}`)),
     });
@@ -184,10 +185,10 @@ async function seedLocalExample(o: { ossEndpoint: string; opts: LocalStackOption
 }
 
 async function exampleLinks(gatewayUrl: string, secret: string, seeded: boolean): Promise<{ url: string; shareUrl: string; seeded: boolean }> {
-  const [{ examplePaths }, { shareSignature }] = await Promise.all([import('./example'), import('../shared/download/share')]);
+  const [{ examplePaths, exampleKey }, { shareGrant, shareSignature }] = await Promise.all([import('./example'), import('../shared/download/share')]);
   const path = examplePaths().results;
   const expires = Math.floor(Date.now() / 1000) + 24 * 3600;
-  const q = new URLSearchParams({ expires: String(expires), signature: shareSignature(secret, path, expires) });
+  const q = new URLSearchParams({ expires: String(expires), signature: shareSignature(secret, path, expires), grant: shareGrant(secret, path, expires, exampleKey('results')) });
   return { url: `${gatewayUrl}${path}`, shareUrl: `${gatewayUrl}${path}?${q}`, seeded };
 }
 
@@ -196,36 +197,4 @@ async function localTokenCheck(kubeconfigPath: string): Promise<(token: string) 
   const [{ KubeClient, kubeConfigFromConfig }] = await Promise.all([import('../shared/k8s')]);
   const kube = new KubeClient(kubeConfigFromConfig({ kubeconfigPath }).kubeConfig);
   return async (token) => (await kube.reviewToken(token)).authenticated;
-}
-
-export type UploadCoordinatorMountOptions = LocalFunctionAccess;
-
-/**
- * The upload coordinator wired to a local OSS server and Kubernetes API, as a gateway mount at /uploads.
- * OSS and cluster access come from the arguments, never from the environment, so stray cloud
- * credentials or ARGO_OSS_KUBE_* variables cannot point the local stack elsewhere.
- */
-export async function uploadCoordinatorMount(o: UploadCoordinatorMountOptions): Promise<{ mount: Mount; app: CoordinatorApp }> {
-  // Loaded on demand: the CLI bundle that pods run (which includes this file for `argo-oss local`)
-  // then does not evaluate ali-oss and client-node unless the local stack starts.
-  const [{ loadConfig }, { toNodeListener }, { KubeClient, kubeConfigFromConfig }, { createOssClient }, { createCoordinatorApp }] = await Promise.all([
-    import('../shared/config'),
-    import('../shared/http/node'),
-    import('../shared/k8s'),
-    import('../shared/oss'),
-    import('../shared/upload/app'),
-  ]);
-  const config = loadConfig({ ...(o.env ?? process.env), OSS_REGION: o.region, OSS_BUCKET: o.bucket });
-  const oss = createOssClient({ bucket: o.bucket, region: o.region, endpoint: o.ossEndpoint, credentials: o.credential });
-  const kube = new KubeClient(kubeConfigFromConfig({ kubeconfigPath: o.kubeconfigPath }).kubeConfig);
-  const app = createCoordinatorApp(config, { oss, kube, ...(o.log ? { log: o.log } : {}) });
-  const close = app.close;
-  app.close = () => {
-    close();
-    oss.close();
-  };
-  return {
-    app,
-    mount: { name: 'upload-coordinator', prefix: '/uploads', description: 'presigned multipart uploads (docs/upload.md)', handler: toNodeListener(app.handle) },
-  };
 }

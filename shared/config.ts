@@ -7,7 +7,7 @@
 
 import { parseDurationSeconds } from './duration';
 import { parseSize } from './size';
-import { checkWorkflowKeyTemplate } from './tenancy';
+import { checkWorkflowKeyTemplate, DEFAULT_WORKFLOW_KEY_PREFIX } from './tenancy';
 
 /** The deployable or runnable parts of the project that read configuration. */
 export const COMPONENTS = ['upload-coordinator', 'artifact-download', 'artifact-gc', 'cli', 'local'] as const;
@@ -66,6 +66,14 @@ export class ConfigError extends Error {
 
 // ---------------------------------------------------------------------------------------------
 // Value parsers (small, reusable by later declarations)
+
+/** Default of ARGO_OSS_TGZ_MAX_BYTES: decompressed bytes per .tgz request (about 10 CPU-seconds of gunzip + tar). */
+export const TGZ_MAX_BYTES_DEFAULT = 4 * 1024 ** 3;
+/** Default of ARGO_OSS_TGZ_MAX_ENTRIES: entries scanned per .tgz request. */
+export const TGZ_MAX_ENTRIES_DEFAULT = 100_000;
+
+/** Argo's `artifactDrivers[].name` of the argo-oss artifact plugin, unless ARGO_OSS_PLUGIN_NAME says otherwise. */
+export const DEFAULT_PLUGIN_NAME = 'argo-oss';
 
 const REGION_RE = /^[a-z]{2,}(?:-[a-z0-9]+)+$/;
 // OSS bucket naming: 3-63 chars, lowercase letters, digits, hyphens; no leading/trailing hyphen.
@@ -164,6 +172,8 @@ function parseRegionVar(raw: string | undefined, env: Env): string {
 }
 
 export const DEFAULT_REGION = 'cn-hangzhou';
+/** ARGO_OSS_UPLOAD_BYTES_PER_WORKFLOW default: 1000 TiB, room for twenty objects of OSS's largest size in flight. */
+const DEFAULT_MAX_UPLOAD_BYTES = 1000 * 2 ** 40;
 export const DEFAULT_BUCKET = 'argo-artifacts';
 
 /** Public OSS endpoint of a region. */
@@ -178,6 +188,32 @@ export function internalEndpointFor(region: string): string {
 
 // ---------------------------------------------------------------------------------------------
 // Declarations
+
+const port = intIn(9000, 0, 65535);
+
+/**
+ * The web function's listen port. FC 3.0 passes it in FC_CUSTOM_LISTEN_PORT; only the fc3 component's
+ * local emulator sets FC_SERVER_PORT. Declared on its own so listenPort() can read it when the rest of
+ * the configuration is broken (the function must still answer, with the error).
+ */
+const LISTEN_PORT = defineVariable({
+  name: 'FC_CUSTOM_LISTEN_PORT',
+  key: 'listenPort',
+  description:
+    'Set by Function Compute 3.0 for custom runtimes (it equals customRuntimeConfig.port): the port the artifact-download ' +
+    'web function listens on. When unset, FC_SERVER_PORT (set only by the fc3 local emulator) is used, then 9000. 0 picks ' +
+    'a free port (tests). FC reserves every FC_* name: never set them in s.yaml.',
+  default: 'FC_SERVER_PORT, else 9000',
+  components: ['artifact-download'],
+  parse: (raw, env) => {
+    if (raw !== undefined) return port(raw);
+    try {
+      return port(trimmed(env, 'FC_SERVER_PORT'));
+    } catch (err) {
+      throw new ConfigValueError(`is unset and FC_SERVER_PORT ${(err as Error).message}`);
+    }
+  },
+});
 
 export const CONFIG_VARIABLES = [
   defineVariable({
@@ -387,7 +423,9 @@ export const CONFIG_VARIABLES = [
   defineVariable({
     name: 'ARGO_OSS_KUBE_TOKEN',
     key: 'kubeToken',
-    description: "Bearer token for ARGO_OSS_KUBE_SERVER: the coordinator's own service account (needs create tokenreviews, get pods).",
+    description:
+      "Bearer token for ARGO_OSS_KUBE_SERVER: the functions' own service account (examples/rbac.yaml: create tokenreviews, get pods, " +
+      'workflows and workflowartifactgctasks, list/patch workflows).',
     components: FUNCTIONS,
     secret: true,
     parse: optionalString,
@@ -403,8 +441,9 @@ export const CONFIG_VARIABLES = [
     name: 'ARGO_OSS_TOKEN_AUDIENCES',
     key: 'tokenAudiences',
     description:
-      'Comma-separated audiences a caller token must carry (TokenReview spec.audiences), e.g. argo-oss for a ' +
-      'projected token made for the coordinator. Empty: the API server audience (plain service account tokens).',
+      'Comma-separated audiences a caller token must fit (TokenReview spec.audiences; any one suffices), e.g. argo-oss for ' +
+      "a projected token made for the coordinator. Empty: the API server's audience, i.e. the pods' automounted tokens, " +
+      'which the artifact plugin needs; only pod-bound tokens of running, owner-verified pods are accepted (docs/security.md).',
     default: '(the API server audience)',
     components: ['upload-coordinator', 'artifact-download'],
     parse: (raw) => (raw === undefined ? [] : raw.split(',').map((a) => a.trim()).filter((a) => a !== '')),
@@ -444,17 +483,54 @@ export const CONFIG_VARIABLES = [
     name: 'ARGO_OSS_WORKFLOW_KEY_PREFIX',
     key: 'workflowKeyPrefix',
     description:
-      "Key prefix (after ARGO_OSS_ARTIFACT_ROOT) a workflow's pods may write, with {{workflow.name}} and " +
-      "{{workflow.namespace}}; must contain {{workflow.name}} and end in '/'. Argo's default keyFormat " +
-      '{{workflow.name}}/{{pod.name}} falls under the default.',
-    default: '{{workflow.name}}/',
-    components: ['upload-coordinator'],
+      "Key prefix (after ARGO_OSS_ARTIFACT_ROOT) a workflow owns: its pods may write under it, and download and GC treat it " +
+      "as the workflow's. A template with {{workflow.namespace}} and {{workflow.name}}, ending in '/'; the namespace must " +
+      'come first (the tenant boundary) unless ARGO_OSS_SINGLE_TENANT=true. Pair it with the Argo keyFormat ' +
+      '{{workflow.namespace}}/{{workflow.name}}/{{pod.name}}.',
+    default: DEFAULT_WORKFLOW_KEY_PREFIX,
+    components: ['upload-coordinator', 'artifact-download', 'artifact-gc'],
     parse: (raw) => {
       try {
-        return checkWorkflowKeyTemplate(raw ?? '{{workflow.name}}/', true);
+        // The namespace rule depends on ARGO_OSS_SINGLE_TENANT: checked in CONFIG_CHECKS.
+        return checkWorkflowKeyTemplate(raw ?? DEFAULT_WORKFLOW_KEY_PREFIX, true);
       } catch (err) {
         throw new ConfigValueError((err as Error).message);
       }
+    },
+  }),
+  defineVariable({
+    name: 'ARGO_OSS_SINGLE_TENANT',
+    key: 'singleTenant',
+    description:
+      'true: the cluster has one tenant, so ARGO_OSS_WORKFLOW_KEY_PREFIX may lack {{workflow.namespace}} (legacy ' +
+      '{{workflow.name}}/{{pod.name}} layouts). Namespaces then stop being a boundary: any workflow may read anything ' +
+      'under the artifact root. Every function logs a warning at each start.',
+    default: 'false',
+    components: ['upload-coordinator', 'artifact-download', 'artifact-gc', 'local'],
+    parse: bool(false),
+  }),
+  defineVariable({
+    name: 'ARGO_OSS_UPLOADS_PER_WORKFLOW',
+    key: 'uploadsPerWorkflow',
+    description:
+      'upload-coordinator: uploads one workflow may have open at once (started, neither completed nor aborted); a start ' +
+      'past it answers 429 with Retry-After. Writer pods joining one upload count once.',
+    default: '1000',
+    components: ['upload-coordinator'],
+    parse: intIn(1000, 1, 1_000_000),
+  }),
+  defineVariable({
+    name: 'ARGO_OSS_UPLOAD_BYTES_PER_WORKFLOW',
+    key: 'uploadBytesPerWorkflow',
+    description:
+      'upload-coordinator: bytes one workflow may have in flight: the sum of the sizes of its open uploads (one of unknown ' +
+      'size counts as its part size × 10,000, the most it can grow to). A start past it answers 429 with Retry-After.',
+    default: '1099511627776000 (1000 TiB)',
+    components: ['upload-coordinator'],
+    parse: (raw) => {
+      const n = Number(raw ?? DEFAULT_MAX_UPLOAD_BYTES);
+      if (!Number.isSafeInteger(n) || n < 1) throw new ConfigValueError(`${JSON.stringify(raw)} must be a whole number of bytes ≥ 1`);
+      return n;
     },
   }),
   defineVariable({
@@ -497,6 +573,21 @@ export const CONFIG_VARIABLES = [
     parse: (raw) => list(raw),
   }),
   defineVariable({
+    name: 'ARGO_OSS_PLUGIN_NAME',
+    key: 'pluginName',
+    description:
+      "Name of the argo-oss artifact plugin in Argo's artifactDrivers. Artifacts stored through a plugin " +
+      '(`plugin: {key}`) are served and reclaimed only when their plugin has this name and its configuration names ' +
+      'the served bucket and endpoint; other plugins are left alone.',
+    default: DEFAULT_PLUGIN_NAME,
+    components: ['artifact-download', 'artifact-gc'],
+    parse: (raw) => {
+      const name = raw ?? DEFAULT_PLUGIN_NAME;
+      if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(name)) throw new ConfigValueError(`${JSON.stringify(raw)} must be a DNS label (Argo names the plugin's container and volume after it)`);
+      return name;
+    },
+  }),
+  defineVariable({
     name: 'ARGO_OSS_DOWNLOAD_MODE',
     key: 'downloadMode',
     description: "artifact-download: 'stream' sends the bytes through the function; 'redirect' answers 302 to a short-lived presigned OSS URL (also per request with ?redirect=true).",
@@ -530,6 +621,27 @@ export const CONFIG_VARIABLES = [
     default: '86400',
     components: ['artifact-download'],
     parse: intIn(86400, 60, 604800),
+  }),
+  defineVariable({
+    name: 'ARGO_OSS_TGZ_MAX_BYTES',
+    key: 'tgzMaxBytes',
+    description:
+      'artifact-download: decompressed bytes one request may inflate inside a .tgz artifact (a listing, or a member ' +
+      'and everything before it), 1 MiB..1 TiB; past it the request fails with 422 ArchiveTooLarge. Bounds the CPU a ' +
+      'small, highly compressed archive can cost; the archive itself (?download=raw) is never limited.',
+    default: String(TGZ_MAX_BYTES_DEFAULT),
+    components: ['artifact-download'],
+    parse: intIn(TGZ_MAX_BYTES_DEFAULT, 1024 ** 2, 1024 ** 4),
+  }),
+  defineVariable({
+    name: 'ARGO_OSS_TGZ_MAX_ENTRIES',
+    key: 'tgzMaxEntries',
+    description:
+      'artifact-download: entries one request may scan inside a .tgz artifact (listed, or passed over before the ' +
+      'wanted member), 1..10000000; past it the request fails with 422 ArchiveTooLarge.',
+    default: String(TGZ_MAX_ENTRIES_DEFAULT),
+    components: ['artifact-download'],
+    parse: intIn(TGZ_MAX_ENTRIES_DEFAULT, 1, 10_000_000),
   }),
   defineVariable({
     name: 'ARGO_OSS_CONTENT_SECURITY_POLICY',
@@ -637,6 +749,18 @@ export const CONFIG_VARIABLES = [
     parse: optionalString,
   }),
   defineVariable({
+    name: 'ARGO_OSS_GC_TRUST_WORKFLOW_EVENTS',
+    key: 'gcTrustWorkflowEvents',
+    description:
+      'artifact-gc: act on whole-Workflow CloudEvents (argo-oss-artifacts.workflow.*, Argo Events resource events) as the ' +
+      "workflow's state, as sent. Default false: such an event only names a workflow, which is re-read from the cluster " +
+      '(namespace/name, uid compared). Set true only when every principal that can publish to the event bus may delete ' +
+      'any workflow\'s artifacts, or when GC has no cluster access.',
+    default: 'false',
+    components: ['artifact-gc', 'cli'],
+    parse: bool(false),
+  }),
+  defineVariable({
     name: 'ARGO_OSS_GC_NAMESPACES',
     key: 'gcNamespaces',
     description: 'artifact-gc: comma-separated namespaces whose workflows are handled. Empty: all namespaces.',
@@ -644,14 +768,7 @@ export const CONFIG_VARIABLES = [
     components: ['artifact-gc'],
     parse: (raw) => list(raw),
   }),
-  defineVariable({
-    name: 'FC_SERVER_PORT',
-    key: 'fcServerPort',
-    description: 'Set by Function Compute for custom runtimes: the port the artifact-download web function listens on (customRuntimeConfig.port). 0 picks a free port (tests).',
-    default: '9000',
-    components: ['artifact-download'],
-    parse: intIn(9000, 0, 65535),
-  }),
+  LISTEN_PORT,
   defineVariable({
     name: 'ARGO_OSS_COORDINATOR',
     key: 'uploadCoordinatorUrl',
@@ -660,9 +777,16 @@ export const CONFIG_VARIABLES = [
     parse: optionalString,
   }),
   defineVariable({
+    name: 'ARGO_OSS_GATEWAY',
+    key: 'localGatewayUrl',
+    description: "The local stack's function gateway URL (argo-oss local writes it to local.env): argo-oss doctor checks the download and GC functions there by default.",
+    components: ['cli', 'local'],
+    parse: optionalString,
+  }),
+  defineVariable({
     name: 'ARGO_OSS_TOKEN',
     key: 'uploadToken',
-    description: 'argo-oss upload: bearer token for the coordinator (the --token default); argo-oss local writes its admin token here.',
+    description: 'argo-oss upload and argo-oss plugin: bearer token for the coordinator (the --token default); argo-oss local writes its admin token here.',
     components: ['cli', 'local'],
     secret: true,
     parse: optionalString,
@@ -670,7 +794,7 @@ export const CONFIG_VARIABLES = [
   defineVariable({
     name: 'ARGO_OSS_TOKEN_FILE',
     key: 'uploadTokenFile',
-    description: "argo-oss upload: file holding the bearer token, re-read as the kubelet rotates it (the --token-file default).",
+    description: "argo-oss upload and argo-oss plugin: file holding the bearer token, re-read as the kubelet rotates it (the --token-file default; the plugin prefers it to ARGO_OSS_TOKEN).",
     default: '/var/run/secrets/kubernetes.io/serviceaccount/token when it exists',
     components: ['cli'],
     parse: optionalString,
@@ -720,6 +844,16 @@ export const CONFIG_CHECKS: readonly ConfigCheck<Config>[] = [
       : c.kubeServer === undefined && (c.kubeToken !== undefined || c.kubeCaBase64 !== undefined)
         ? [{ variable: 'ARGO_OSS_KUBE_SERVER', message: 'is not set but ARGO_OSS_KUBE_TOKEN/ARGO_OSS_KUBE_CA_BASE64 is' }]
         : [],
+  // Without the single-tenant switch, the workflow prefix must put the namespace first.
+  (c) => {
+    if (c.workflowKeyPrefix === undefined || c.singleTenant !== false) return [];
+    try {
+      checkWorkflowKeyTemplate(c.workflowKeyPrefix, false);
+      return [];
+    } catch (err) {
+      return [{ variable: 'ARGO_OSS_WORKFLOW_KEY_PREFIX', message: (err as Error).message }];
+    }
+  },
   // A bucket-qualified endpoint would be prefixed again by the SDK (bucket.bucket.oss-...).
   (c) =>
     c.ossBucket && c.ossEndpoint && new URL(c.ossEndpoint).hostname.startsWith(`${c.ossBucket}.`)
@@ -763,6 +897,28 @@ export function loadConfig(env: Env = process.env): Config {
 /** Declarations read by one component (for docs and `argo-oss ... --help`). */
 export function variablesFor(component: Component): readonly ConfigVariable[] {
   return CONFIG_VARIABLES.filter((v) => (v.components as readonly Component[]).includes(component));
+}
+
+/**
+ * Warnings every function logs at each start (cold start, `argo-oss local`): settings that are valid
+ * but weaken a guarantee.
+ */
+export function startupWarnings(config: Pick<Config, 'singleTenant' | 'workflowKeyPrefix'>): string[] {
+  return config.singleTenant
+    ? [
+        `WARNING: ARGO_OSS_SINGLE_TENANT=true: namespaces are not a tenant boundary (workflow key prefix ${config.workflowKeyPrefix}); ` +
+          'any workflow may read every artifact under the artifact root. Use it only for a cluster with one tenant (docs/security.md).',
+      ]
+    : [];
+}
+
+/** The artifact-download listen port alone (FC_CUSTOM_LISTEN_PORT, FC_SERVER_PORT, 9000; 0 stays 0), for when loadConfig fails. */
+export function listenPort(env: Env): number {
+  try {
+    return parseVariables([LISTEN_PORT], env).listenPort;
+  } catch {
+    return 9000; // an unreadable port: FC's default, where its health check looks
+  }
 }
 
 /** True when the process runs inside Function Compute (FC sets FC_REGION). */

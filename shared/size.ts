@@ -1,5 +1,5 @@
-// Byte sizes as people write them ("64MiB", "1GiB", "100KB", "1048576") and as they are shown.
-// Shared by the configuration (size limits), the CLI and the download pages.
+// Byte sizes as people write them ("64MiB", "1GiB", "100KB", "1048576") — command-line flags, the
+// plugin configuration, size limits in the configuration — and as they are shown.
 
 // KB/MB/GB are read as binary units, as the AWS CLI reads them and as OSS states its limits
 // ("100 KB" minimum part = 102400 bytes), so `--part-size 100KB` is exactly the smallest part.
@@ -35,7 +35,7 @@ export function parseSize(text: string): number {
   return bytes;
 }
 
-/** 1536 → "1.5 KiB"; binary units, three significant digits. */
+/** 1536 → "1.50 KiB"; binary units, three significant digits; whole bytes below 1 KiB. */
 export function formatBytes(bytes: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
   let v = bytes;
@@ -46,4 +46,3 @@ export function formatBytes(bytes: number): string {
   }
   return i === 0 ? `${Math.round(v)} B` : `${v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2)} ${units[i]}`;
 }
-

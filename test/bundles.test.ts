@@ -2,9 +2,10 @@
 // runs it: every bundle copied away from node_modules and run by plain `node` in a child process.
 //   upload-coordinator: handler(Buffer of an HTTP-trigger event, context with role credentials)
 //   artifact-gc:        handler(Buffer of a CloudEvent batch, context)
-//   artifact-download:  `node index.js` (the custom runtime's command) listening on FC_SERVER_PORT
+//   artifact-download:  `node index.js` (the custom runtime's command) listening on FC_CUSTOM_LISTEN_PORT
+//   cli (plugin):       `node argo-oss.cjs plugin SOCKET` (the plugin image's ENTRYPOINT) over gRPC
 import { execFile, spawn } from 'node:child_process';
-import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -13,7 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../local/stack';
 import { LOCAL_DEFAULT_BUCKET, LOCAL_DEFAULT_CREDENTIALS, LOCAL_DEFAULT_REGION } from '../local/defaults';
 import { createOssClient, objectExists, putObject, type OssClient } from '../shared/oss';
-import { kubeEvent, workflow } from './helpers/gc';
+import { kubeEvent, NAMESPACED_KEY_PREFIX, workflow } from './helpers/gc';
+import { artifact, artifactClient, pluginConfiguration } from './helpers/artifact-plugin';
 
 const run = promisify(execFile);
 const root = new URL('..', import.meta.url).pathname;
@@ -46,7 +48,7 @@ describe('function bundles from npm run build, against the local stack', () => {
     isolated = await mkdtemp(join(tmpdir(), 'argo-oss-bundles-'));
     await run(process.execPath, [join(root, 'scripts/build.mjs'), out], { cwd: root, timeout: 120_000 });
     // Each function folder is deployed as is: copy it where no node_modules can be found.
-    for (const fn of ['upload-coordinator', 'artifact-gc', 'artifact-download']) await cp(join(out, fn), join(isolated, fn), { recursive: true });
+    for (const fn of ['upload-coordinator', 'artifact-gc', 'artifact-download', 'cli']) await cp(join(out, fn), join(isolated, fn), { recursive: true });
     stack = await startLocalStack({
       dataDir: join(isolated, 'stack'),
       ports: { gateway: 0, oss: 0, cluster: 0 },
@@ -88,23 +90,23 @@ describe('function bundles from npm run build, against the local stack', () => {
       name: 'bundle-gc',
       strategy: 'OnWorkflowDeletion',
       artifacts: [
-        { name: 'done', key: 'bundle-gc/p/done.txt', strategy: 'OnWorkflowCompletion' },
-        { name: 'kept', key: 'bundle-gc/p/kept.txt' },
+        { name: 'done', key: 'argo/bundle-gc/p/done.txt', strategy: 'OnWorkflowCompletion' },
+        { name: 'kept', key: 'argo/bundle-gc/p/kept.txt' },
       ],
     });
     await mkdir(join(isolated, 'stack/cluster/workflows'), { recursive: true });
     await writeFile(join(isolated, 'stack/cluster/workflows/bundle-gc.yaml'), stringify(wf));
-    for (const key of ['bundle-gc/p/done.txt', 'bundle-gc/p/kept.txt']) await putObject(oss, key, key);
-    const summary = await invokeBundle(join(isolated, 'artifact-gc'), [kubeEvent(wf)], env);
+    for (const key of ['argo/bundle-gc/p/done.txt', 'argo/bundle-gc/p/kept.txt']) await putObject(oss, key, key);
+    const summary = await invokeBundle(join(isolated, 'artifact-gc'), [kubeEvent(wf)], { ...env, ARGO_OSS_WORKFLOW_KEY_PREFIX: NAMESPACED_KEY_PREFIX });
     expect(summary).toMatchObject({ deleted: 1, events: { received: 1, handled: 1 } });
-    expect(await objectExists(oss, 'bundle-gc/p/done.txt')).toBe(false);
-    expect(await objectExists(oss, 'bundle-gc/p/kept.txt')).toBe(true);
+    expect(await objectExists(oss, 'argo/bundle-gc/p/done.txt')).toBe(false);
+    expect(await objectExists(oss, 'argo/bundle-gc/p/kept.txt')).toBe(true);
   });
 
-  it('artifact-download: `node index.js` listens on FC_SERVER_PORT and streams an artifact with the caller\'s token', async () => {
-    const wf = workflow({ name: 'bundle-dl', artifacts: [{ name: 'report', key: 'bundle-dl/p/report.txt' }] });
+  it('artifact-download: `node index.js` listens on FC_CUSTOM_LISTEN_PORT and streams an artifact with the caller\'s token', async () => {
+    const wf = workflow({ name: 'bundle-dl', artifacts: [{ name: 'report', key: 'argo/bundle-dl/p/report.txt' }] });
     await writeFile(join(isolated, 'stack/cluster/workflows/bundle-dl.yaml'), stringify(wf));
-    await putObject(oss, 'bundle-dl/p/report.txt', 'streamed from the bundle\n');
+    await putObject(oss, 'argo/bundle-dl/p/report.txt', 'streamed from the bundle\n');
     const nodeId = Object.keys(wf.status?.nodes ?? {})[0];
     const child = spawn(process.execPath, ['index.js'], {
       cwd: join(isolated, 'artifact-download'),
@@ -113,7 +115,7 @@ describe('function bundles from npm run build, against the local stack', () => {
       env: {
         PATH: process.env.PATH ?? '',
         ...env,
-        FC_SERVER_PORT: '0',
+        FC_CUSTOM_LISTEN_PORT: '0',
         OSS_ACCESS_KEY_ID: LOCAL_DEFAULT_CREDENTIALS.accessKeyId,
         OSS_ACCESS_KEY_SECRET: LOCAL_DEFAULT_CREDENTIALS.accessKeySecret,
       },
@@ -140,5 +142,37 @@ describe('function bundles from npm run build, against the local stack', () => {
       child.kill('SIGTERM');
       await exited;
     }
+  });
+
+  it('cli: `node argo-oss.cjs plugin SOCKET` serves the artifact-driver API from the bundle alone (Save, then Load)', async () => {
+    const socket = join(isolated, 'plugin', 'socket');
+    const child = spawn(process.execPath, ['argo-oss.cjs', 'plugin', socket], {
+      cwd: join(isolated, 'cli'),
+      env: { PATH: process.env.PATH ?? '', ARGO_OSS_TOKEN: stack.kube.adminToken },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<number | null>((r) => child.once('exit', r));
+    const client = artifactClient(socket);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (c: Buffer) => {
+          out += c.toString();
+          if (out.includes('serving unix://')) resolve();
+        });
+        void exited.then((code) => reject(new Error(`exited ${code}`)));
+      });
+      const configuration = pluginConfiguration({ coordinator: stack.gateway.url, bucket: LOCAL_DEFAULT_BUCKET, endpoint: stack.env.OSS_ENDPOINT });
+      const src = join(isolated, 'plugin', 'out.txt');
+      await writeFile(src, 'saved by the bundled plugin\n');
+      expect(await client.call('Save', { path: src, output_artifact: artifact('bundle-plugin/p/out.txt', configuration) })).toEqual({ success: true, error: '' });
+      const dest = join(isolated, 'plugin', 'in', 'out.txt.tmp');
+      expect(await client.call('Load', { input_artifact: artifact('bundle-plugin/p/out.txt', configuration), path: dest })).toEqual({ success: true, error: '' });
+      expect(await readFile(dest, 'utf8')).toBe('saved by the bundled plugin\n');
+    } finally {
+      client.close();
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
   });
 });

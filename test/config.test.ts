@@ -6,10 +6,12 @@ import {
   ConfigValueError,
   defineVariable,
   isRunningInFc,
+  listenPort,
   loadConfig,
   normalizeRegion,
   parseVariables,
   redactConfig,
+  startupWarnings,
   unknownVariables,
   variablesFor,
 } from '../shared/config';
@@ -136,6 +138,36 @@ describe('loadConfig validation', () => {
     expect(issues.map((i) => i.variable)).toEqual(['OSS_ENDPOINT']);
   });
 
+  it('namespaces keys by default; a prefix without the namespace needs ARGO_OSS_SINGLE_TENANT, which warns at every start', () => {
+    const c = loadConfig({});
+    expect(c.workflowKeyPrefix).toBe('{{workflow.namespace}}/{{workflow.name}}/');
+    expect(c.singleTenant).toBe(false);
+    expect(startupWarnings(c)).toEqual([]);
+    for (const prefix of ['{{workflow.name}}/', 'runs/{{workflow.name}}/', '{{workflow.name}}/{{workflow.namespace}}/']) {
+      const issues = issuesOf({ ARGO_OSS_WORKFLOW_KEY_PREFIX: prefix });
+      expect(issues.map((i) => i.variable), prefix).toEqual(['ARGO_OSS_WORKFLOW_KEY_PREFIX']);
+      expect(issues[0].message).toContain('ARGO_OSS_SINGLE_TENANT=true');
+      const single = loadConfig({ ARGO_OSS_WORKFLOW_KEY_PREFIX: prefix, ARGO_OSS_SINGLE_TENANT: 'true' });
+      expect(single.workflowKeyPrefix).toBe(prefix);
+      expect(startupWarnings(single)).toEqual([expect.stringContaining('ARGO_OSS_SINGLE_TENANT=true')]);
+    }
+    expect(loadConfig({ ARGO_OSS_WORKFLOW_KEY_PREFIX: 'art/{{workflow.namespace}}/wf-{{workflow.name}}/' }).workflowKeyPrefix).toBe('art/{{workflow.namespace}}/wf-{{workflow.name}}/');
+    // Malformed templates are refused in either mode.
+    expect(issuesOf({ ARGO_OSS_WORKFLOW_KEY_PREFIX: '{{workflow.name}}', ARGO_OSS_SINGLE_TENANT: 'true' }).map((i) => i.variable)).toEqual(['ARGO_OSS_WORKFLOW_KEY_PREFIX']);
+    expect(issuesOf({ ARGO_OSS_SINGLE_TENANT: 'maybe' }).map((i) => i.variable)).toEqual(['ARGO_OSS_SINGLE_TENANT']);
+  });
+
+  it('per-workflow upload limits: generous defaults, whole positive numbers', () => {
+    const c = loadConfig({});
+    expect(c.uploadsPerWorkflow).toBe(1000);
+    expect(c.uploadBytesPerWorkflow).toBe(1000 * 2 ** 40);
+    expect(loadConfig({ ARGO_OSS_UPLOADS_PER_WORKFLOW: '5', ARGO_OSS_UPLOAD_BYTES_PER_WORKFLOW: '1048576' })).toMatchObject({ uploadsPerWorkflow: 5, uploadBytesPerWorkflow: 1048576 });
+    expect(issuesOf({ ARGO_OSS_UPLOADS_PER_WORKFLOW: '0', ARGO_OSS_UPLOAD_BYTES_PER_WORKFLOW: '1.5' }).map((i) => i.variable)).toEqual([
+      'ARGO_OSS_UPLOADS_PER_WORKFLOW',
+      'ARGO_OSS_UPLOAD_BYTES_PER_WORKFLOW',
+    ]);
+  });
+
   it('never echoes secrets in errors', () => {
     const issues = issuesOf({ OSS_ACCESS_KEY_SECRET: 'super-secret-value' });
     expect(JSON.stringify(issues)).not.toContain('super-secret-value');
@@ -207,6 +239,19 @@ describe('declarations', () => {
     expect(r.ossAccessKeySecret).toBe('***');
     expect(r.ossAccessKeyId).toBe('id');
     expect(unknownVariables({ OSS_BUCKT: 'x', OSS_BUCKET: 'y', PATH: '/bin' })).toEqual(['OSS_BUCKT']);
+  });
+
+  it('the web function listen port: FC_CUSTOM_LISTEN_PORT, else FC_SERVER_PORT, else 9000; 0 stays 0', () => {
+    expect(loadConfig({}).listenPort).toBe(9000);
+    expect(loadConfig({ FC_SERVER_PORT: '9100' }).listenPort).toBe(9100);
+    expect(loadConfig({ FC_SERVER_PORT: '9100', FC_CUSTOM_LISTEN_PORT: '9200' }).listenPort).toBe(9200);
+    expect(loadConfig({ FC_CUSTOM_LISTEN_PORT: '0', FC_SERVER_PORT: '9100' }).listenPort).toBe(0);
+    expect(loadConfig({ FC_SERVER_PORT: '0' }).listenPort).toBe(0);
+    expect(() => loadConfig({ FC_SERVER_PORT: 'x' })).toThrow(/FC_CUSTOM_LISTEN_PORT: is unset and FC_SERVER_PORT/);
+    // Without the rest of the configuration (the error path of the download function).
+    expect(listenPort({ FC_SERVER_PORT: '0', OSS_BUCKET: 'Bad_Bucket' })).toBe(0);
+    expect(listenPort({ FC_CUSTOM_LISTEN_PORT: '0', FC_SERVER_PORT: '9100' })).toBe(0);
+    expect(listenPort({ FC_CUSTOM_LISTEN_PORT: 'nine' })).toBe(9000);
   });
 
   it('normalizeRegion', () => {

@@ -48,7 +48,7 @@ describe('npm run demo', () => {
     expect(r.stderr).toMatch(/parts 12\/12/);
     // The generated file and the stack's data dir are gone.
     expect(await readdir(dir)).toEqual([]);
-  }, 60_000);
+  }, 180_000);
 
   it('names the wrong option', async () => {
     const size = await demo(['--size', '1MiB'], dir);
@@ -60,5 +60,5 @@ describe('npm run demo', () => {
     const stack = await demo(['--data-dir', join(dir, 'nothing-here')], dir);
     expect(stack.code).toBe(2);
     expect(stack.stderr).toMatch(/local\.env does not exist/);
-  }, 30_000);
+  }, 120_000);
 });

@@ -197,7 +197,7 @@ describe('listing queries and sorting', () => {
 
 describe('links on shared pages', () => {
   const secret = 'x'.repeat(40);
-  const grant = { secret, expires: 2_000_000_000 };
+  const grant = { secret, expires: 2_000_000_000, key: 'argo/wf/pod/results' };
   const here = '/artifact-files/argo/workflows/wf/n1/outputs/results/sub/';
 
   it('signs the page itself and what is below it, nothing above', () => {
@@ -252,7 +252,7 @@ describe('the listing page', () => {
   });
 
   it('on a shared page, links carry signatures and nothing above the shared folder is a link', () => {
-    const grant = { secret: 's'.repeat(40), expires: 2_000_000_000 };
+    const grant = { secret: 's'.repeat(40), expires: 2_000_000_000, key: 'argo/wf/pod/results' };
     const html = renderListingPage({ route, kind: 'directory', subPath: route.subPath, view, query, links: new Links(route.canonicalPath, grant) });
     expect(html).not.toContain('<a href="/artifact-files/argo/workflows/wf/n1/outputs/results/">');
     const unescape = (v: string) => v.replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');

@@ -8,7 +8,8 @@
 // catches what HTTP-level tests cannot: a CSP sandbox that blocks downloads or images, a
 // Content-Disposition the browser does not understand, links that do not resolve. Screenshots of the
 // listing (light and dark) go to the test's temp folder (paths printed); with UPDATE_SCREENSHOTS=1
-// also to docs/img/.
+// also to docs/img/. Without a Chromium the check is skipped and says so (ARGO_OSS_REQUIRE_BROWSER=1
+// turns that into a failure).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -31,17 +32,26 @@ const ADMIN_TOKEN = 'browser-test-admin';
 const READER_TOKEN = 'browser-test-reader';
 const WAIT_MS = 30_000;
 
-/** The Chromium binary, or a failure that says how to install it (never a silent skip). */
-function chromiumBinary(): string {
+/** The Chromium binary, if one is installed. */
+function findChromium(): string | undefined {
   for (const name of [process.env.CHROMIUM_BIN, 'chromium', 'chromium-browser'].filter(Boolean) as string[]) {
     const r = spawnSync(name, ['--version'], { encoding: 'utf8' });
     if (r.status === 0) return name;
   }
-  throw new Error(
-    'Chromium is required for the browser download check and was not found on PATH. Install it with ' +
-      '`sudo apt-get update && sudo apt-get install -y chromium` (Debian/Ubuntu), or point CHROMIUM_BIN at a ' +
-      `Chromium/Chrome binary.${process.env.CI ? ' In CI, .ci/run installs it before the tests.' : ''}`,
-  );
+  return undefined;
+}
+
+// Without a Chromium the check is skipped and says so; .ci/run installs one and sets
+// ARGO_OSS_REQUIRE_BROWSER=1, which turns the skip into a failure.
+const CHROMIUM = findChromium();
+const NO_CHROMIUM =
+  'no Chromium found (tried $CHROMIUM_BIN, chromium, chromium-browser). Install it with ' +
+  '`sudo apt-get install -y chromium` (Debian/Ubuntu) or point CHROMIUM_BIN at a Chromium/Chrome binary to run it.';
+if (!CHROMIUM) {
+  if (process.env.ARGO_OSS_REQUIRE_BROWSER === '1') {
+    throw new Error(`test/download-browser.test.ts: ARGO_OSS_REQUIRE_BROWSER=1 (set by .ci/run) requires the browser check, but ${NO_CHROMIUM}`);
+  }
+  console.warn(`SKIPPED test/download-browser.test.ts (browser download check): ${NO_CHROMIUM}`);
 }
 
 interface CdpMessage {
@@ -304,52 +314,6 @@ function workflow(): object {
   };
 }
 
-beforeAll(async () => {
-  const bin = chromiumBinary();
-  work = await mkdtemp(join(tmpdir(), 'download-browser-'));
-  const clusterDir = join(work, 'cluster');
-  await mkdir(join(clusterDir, 'workflows'), { recursive: true });
-  await writeFile(
-    join(clusterDir, 'tokens.yaml'),
-    stringify({
-      tokens: [
-        { token: ADMIN_TOKEN, user: 'admin', groups: ['system:masters'], admin: true },
-        { token: READER_TOKEN, user: 'alice', rules: [{ namespaces: [NAMESPACE], apiGroups: ['argoproj.io'], resources: ['workflows'], verbs: ['get'] }] },
-      ],
-    }),
-  );
-  await writeFile(join(clusterDir, 'workflows', `${NAMESPACE}.${WORKFLOW}.yaml`), stringify(workflow()));
-  stack = await startLocalStack({
-    dataDir: join(work, 'data'),
-    clusterDir,
-    ports: { gateway: 0, oss: 0, cluster: 0 },
-    credential: { ...LOCAL_DEFAULT_CREDENTIALS },
-    region: LOCAL_DEFAULT_REGION,
-    bucket: LOCAL_DEFAULT_BUCKET,
-    adminToken: ADMIN_TOKEN,
-  });
-  oss = createOssClient({ bucket: LOCAL_DEFAULT_BUCKET, region: LOCAL_DEFAULT_REGION, endpoint: stack.env.OSS_ENDPOINT!, credentials: { ...LOCAL_DEFAULT_CREDENTIALS } });
-  for (const [path, data] of results) await putObject(oss, `${POD}/results/${path}`, data);
-  // The .tgz artifact, written as Argo writes it: /tmp/bundle → bundle/, bundle/report.csv, …
-  const src = join(work, 'bundle');
-  await mkdir(join(src, 'logs'), { recursive: true });
-  await writeFile(join(src, memberFile.name), memberFile.data);
-  await writeFile(join(src, 'logs', 'run.log'), 'started\n');
-  await putObject(oss, `${POD}/bundle.tgz`, await collect(createTgzStream(src)));
-
-  browser = await Browser.launch(bin);
-  downloads = join(work, 'downloads');
-  await mkdir(downloads);
-  await browser.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: downloads, eventsEnabled: true });
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  oss?.close();
-  await stack?.close();
-  if (work) await rm(work, { recursive: true, force: true });
-});
-
 /** Runs `act` (a click) and waits for the download it starts; returns the saved bytes and the browser's file name. */
 async function download(act: () => Promise<void>, what: string): Promise<{ name: string; data: Buffer }> {
   const begin = browser.waitFor('Browser.downloadWillBegin', () => true, `a download after ${what}`);
@@ -374,7 +338,52 @@ async function openTab(): Promise<Tab> {
 
 const artifactUrl = (artifact: string) => `${stack.gateway.url}/artifact-files/${NAMESPACE}/workflows/${WORKFLOW}/${NODE_ID}/outputs/${artifact}`;
 
-describe('the artifact browser in headless Chromium', () => {
+describe.skipIf(!CHROMIUM)(`the artifact browser in headless Chromium${CHROMIUM ? '' : ` — skipped: ${NO_CHROMIUM}`}`, () => {
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), 'download-browser-'));
+    const clusterDir = join(work, 'cluster');
+    await mkdir(join(clusterDir, 'workflows'), { recursive: true });
+    await writeFile(
+      join(clusterDir, 'tokens.yaml'),
+      stringify({
+        tokens: [
+          { token: ADMIN_TOKEN, user: 'admin', groups: ['system:masters'], admin: true },
+          { token: READER_TOKEN, user: 'alice', rules: [{ namespaces: [NAMESPACE], apiGroups: ['argoproj.io'], resources: ['workflows'], verbs: ['get'] }] },
+        ],
+      }),
+    );
+    await writeFile(join(clusterDir, 'workflows', `${NAMESPACE}.${WORKFLOW}.yaml`), stringify(workflow()));
+    stack = await startLocalStack({
+      dataDir: join(work, 'data'),
+      clusterDir,
+      ports: { gateway: 0, oss: 0, cluster: 0 },
+      credential: { ...LOCAL_DEFAULT_CREDENTIALS },
+      region: LOCAL_DEFAULT_REGION,
+      bucket: LOCAL_DEFAULT_BUCKET,
+      adminToken: ADMIN_TOKEN,
+    });
+    oss = createOssClient({ bucket: LOCAL_DEFAULT_BUCKET, region: LOCAL_DEFAULT_REGION, endpoint: stack.env.OSS_ENDPOINT!, credentials: { ...LOCAL_DEFAULT_CREDENTIALS } });
+    for (const [path, data] of results) await putObject(oss, `${POD}/results/${path}`, data);
+    // The .tgz artifact, written as Argo writes it: /tmp/bundle → bundle/, bundle/report.csv, …
+    const src = join(work, 'bundle');
+    await mkdir(join(src, 'logs'), { recursive: true });
+    await writeFile(join(src, memberFile.name), memberFile.data);
+    await writeFile(join(src, 'logs', 'run.log'), 'started\n');
+    await putObject(oss, `${POD}/bundle.tgz`, await collect(createTgzStream(src)));
+
+    browser = await Browser.launch(CHROMIUM!);
+    downloads = join(work, 'downloads');
+    await mkdir(downloads);
+    await browser.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: downloads, eventsEnabled: true });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    oss?.close();
+    await stack?.close();
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
   it('lists a directory artifact, goes down a folder and back by the breadcrumbs (never to a 404)', async () => {
     const tab = await openTab();
     // Without the trailing slash the route redirects to the listing.

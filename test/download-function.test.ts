@@ -22,9 +22,9 @@ const BODY = 'served by the web function\n';
 beforeAll(async () => {
   ossServer = await startTestOssServer();
   kube = await startTestKubeApi({ tokens: [{ token: 'reader', user: 'reader', rules: [{ namespaces: ['argo'], resources: ['workflows'], verbs: ['get'] }] }] });
-  await kube.writeWorkflow(workflow('fn-wf', { 'fn-wf-1': { outputs: [artifact('out', 'fn-wf/out.txt')] } }));
+  await kube.writeWorkflow(workflow('fn-wf', { 'fn-wf-1': { outputs: [artifact('out', 'argo/fn-wf/out.txt')] } }));
   const oss = createOssClient({ bucket: ossServer.bucket, region: LOCAL_DEFAULT_REGION, endpoint: `http://localhost:${ossServer.server.port}`, credentials: ossServer.credentials });
-  await putObject(oss, 'fn-wf/out.txt', BODY);
+  await putObject(oss, 'argo/fn-wf/out.txt', BODY);
   oss.close();
   env = {
     OSS_ENDPOINT: `http://localhost:${ossServer.server.port}`,
@@ -61,7 +61,7 @@ describe('startDownloadServer', () => {
     const sts = { accessKeyId: 'STS.role-key', accessKeySecret: 'role-secret', securityToken: 'sts-token-1' };
     const roleOss = await startTestOssServer({ credentials: [sts] });
     const seed = createOssClient({ bucket: roleOss.bucket, region: LOCAL_DEFAULT_REGION, endpoint: `http://localhost:${roleOss.server.port}`, credentials: sts });
-    await putObject(seed, 'fn-wf/out.txt', BODY);
+    await putObject(seed, 'argo/fn-wf/out.txt', BODY);
     seed.close();
     const fcEnv = { ...env, OSS_ENDPOINT: `http://localhost:${roleOss.server.port}`, FC_REGION: LOCAL_DEFAULT_REGION, OSS_ACCESS_KEY_ID: '', OSS_ACCESS_KEY_SECRET: '' };
     const s = await startDownloadServer({ env: fcEnv, host: '127.0.0.1', log: () => undefined });
@@ -89,9 +89,25 @@ describe('startDownloadServer', () => {
     }
   }, 30_000);
 
+  it('listens on FC_CUSTOM_LISTEN_PORT (FC 3.0) before FC_SERVER_PORT (the fc3 emulator); 0 stays a free port, also with a broken configuration', async () => {
+    // FC_SERVER_PORT names a port that is taken: using it would fail with EADDRINUSE.
+    const taken = String(ossServer.server.port);
+    for (const extra of [{}, { ARGO_OSS_SHARE_SECRET: 'too-short-secret-value' }]) {
+      const s = await startDownloadServer({ env: { ...env, ...extra, FC_CUSTOM_LISTEN_PORT: '0', FC_SERVER_PORT: taken }, host: '127.0.0.1', log: () => undefined });
+      try {
+        expect(s.port).not.toBe(Number(taken));
+        expect(s.port).not.toBe(9000);
+        expect((await httpCall(s.url, PATH, { token: 'reader' })).status).toBe('ARGO_OSS_SHARE_SECRET' in extra ? 500 : 200);
+      } finally {
+        await s.close();
+      }
+    }
+  });
+
   it('a broken configuration answers 500 naming the variable (never its value)', async () => {
     const s = await startDownloadServer({ env: { ...env, ARGO_OSS_SHARE_SECRET: 'too-short-secret-value' }, host: '127.0.0.1', log: () => undefined });
     try {
+      expect(s.port).not.toBe(9000); // FC_SERVER_PORT=0 stays 0 on the error path too
       const r = await httpCall(s.url, PATH, { token: 'reader' });
       expect(r.status).toBe(500);
       const text = r.body.toString();
@@ -120,9 +136,9 @@ describe('argo-oss local', () => {
       const prefixes = index.functions.filter((f) => f.name === 'artifact-download').map((f) => f.prefix).sort();
       expect(prefixes).toEqual(['/artifact-files', '/artifacts', '/input-artifacts', '/share']);
       // A user drops a Workflow manifest into the cluster directory and opens its artifact.
-      await writeFile(join(dataDir, 'cluster', 'workflows', 'argo.dropped.json'), JSON.stringify(workflow('dropped', { 'dropped-1': { outputs: [artifact('out', 'dropped/out.txt')] } })));
+      await writeFile(join(dataDir, 'cluster', 'workflows', 'argo.dropped.json'), JSON.stringify(workflow('dropped', { 'dropped-1': { outputs: [artifact('out', 'argo/dropped/out.txt')] } })));
       const oss = createOssClient({ bucket: 'argo-artifacts', region: LOCAL_DEFAULT_REGION, endpoint: stack.env.OSS_ENDPOINT, credentials: ossServer.credentials });
-      await putObject(oss, 'dropped/out.txt', 'dropped in');
+      await putObject(oss, 'argo/dropped/out.txt', 'dropped in');
       oss.close();
       const r = await httpCall(stack.gateway.url, '/artifact-files/argo/workflows/dropped/dropped-1/outputs/out', { headers: { cookie: 'authorization=Bearer stack-admin' } });
       expect(r.status).toBe(200);

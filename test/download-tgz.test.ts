@@ -370,6 +370,34 @@ describe('errors', () => {
     expect(src.destroyed).toBe(true);
   });
 
+  it('stops past maxBytes decompressed with TooLarge, for listings and members; a member that fits is never cut', async () => {
+    const pack = tarPack();
+    pack.entry({ name: 'small.txt' }, 'small');
+    pack.entry({ name: 'zeros.bin' }, Buffer.alloc(4 * MiB));
+    pack.entry({ name: 'after.txt' }, 'after');
+    pack.finalize();
+    const tgz = await collect((pack as unknown as Readable).pipe(createGzip()));
+    expect(tgz.length).toBeLessThan(64 * KiB);
+    const src = Readable.from([tgz]);
+    await expect(listTgz(src, { maxBytes: MiB })).rejects.toMatchObject({ code: 'TooLarge', message: expect.stringContaining(String(MiB)) });
+    expect(src.destroyed).toBe(true);
+    expect(await listTgz(Readable.from([tgz]), { maxBytes: 5 * MiB })).toHaveLength(3);
+    await expect(openTgzMember(Readable.from([tgz]), 'zeros.bin', { maxBytes: 4 * MiB })).rejects.toMatchObject({ code: 'TooLarge' });
+    await expect(openTgzMember(Readable.from([tgz]), 'after.txt', { maxBytes: MiB })).rejects.toMatchObject({ code: 'TooLarge' });
+    const fits = await openTgzMember(Readable.from([tgz]), 'zeros.bin', { maxBytes: 4 * MiB + 256 * KiB });
+    expect((await collect(fits!.stream)).length).toBe(4 * MiB);
+    expect((await collect((await openTgzMember(Readable.from([tgz]), 'small.txt', { maxBytes: MiB }))!.stream)).toString()).toBe('small');
+  });
+
+  it('a member behind more than maxEntries entries → TooManyEntries', async () => {
+    const pack = tarPack();
+    for (let i = 0; i < 20; i++) pack.entry({ name: `f${i}` }, 'x');
+    pack.finalize();
+    const tgz = await collect((pack as unknown as Readable).pipe(createGzip()));
+    await expect(openTgzMember(Readable.from([tgz]), 'f19', { maxEntries: 18 })).rejects.toMatchObject({ code: 'TooManyEntries' });
+    expect((await collect((await openTgzMember(Readable.from([tgz]), 'f19', { maxEntries: 19 }))!.stream)).toString()).toBe('x');
+  });
+
   it('honours an AbortSignal before and after the member is found', async () => {
     const ctl = new AbortController();
     ctl.abort(new Error('client left'));

@@ -3,6 +3,8 @@
 // and stops there); the GC examples, completed on paper, get the plan their comments promise from
 // shared/gc's pure policy; the UI links of the upload examples resolve to the uploaded keys; the
 // artifact repository, kube-eventer and custom-domain examples agree with what the functions expect.
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { mkdir, mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,14 +18,14 @@ import { lifecycleCommand } from '../cli/commands/lifecycle';
 import { localCommand } from '../cli/commands/local';
 import { ossServerCommand } from '../cli/commands/oss-server';
 import { uploadCommand } from '../cli/commands/upload';
-import { assertServed, servedStorage, type Artifact, type ArtifactLocation, type NodeStatus, type Template, type Workflow } from '../shared/argo';
+import { assertServed, parsePluginConfiguration, servedStorage, type Artifact, type ArtifactLocation, type NodeStatus, type Template, type Workflow } from '../shared/argo';
 import { loadConfig } from '../shared/config';
 import { parseArtifactPath } from '../shared/download/routes';
 import { childKey, resolveArtifact } from '../shared/download/resolve';
-import { BUILT_IN_DEFAULTS, KUBE_EVENTER_SOURCE, WORKFLOW_EVENT_TYPE, parseGcPayload, planWorkflow, targetPrefix, type ArtifactDecision, type GcDefaults, type PlanOptions } from '../shared/gc';
+import { BUILT_IN_DEFAULTS, KUBE_EVENTER_SOURCE, WORKFLOW_EVENT_TYPE, parseGcPayload, ownershipRule, planWorkflow, targetPrefix, type ArtifactDecision, type GcDefaults, type PlanOptions } from '../shared/gc';
 import { planUpload } from '../shared/upload/plan';
 import type { StartUploadRequest } from '../shared/upload/protocol';
-import { validateArtifactKey, workflowKeyPrefix } from '../shared/tenancy';
+import { DEFAULT_WORKFLOW_KEY_PREFIX, namespacePrefix, validateArtifactKey, workflowKeyPrefix } from '../shared/tenancy';
 
 const ROOT = join(import.meta.dirname, '..');
 const EXAMPLES = join(ROOT, 'examples');
@@ -174,19 +176,20 @@ function podRuns(wf: Json, ident: Ident): PodRun[] {
   return runs;
 }
 
-/** The artifact repository of examples/artifact-repository.yaml (the `default-v1` key). */
-function repository(): ArtifactLocation {
-  const cm = example('artifact-repository.yaml').docs.find((d) => d.kind === 'ConfigMap' && d.metadata?.name === 'artifact-repositories');
+/** The default artifact repository of examples/artifact-repository.yaml (or another file's). */
+function repository(file = 'artifact-repository.yaml'): ArtifactLocation {
+  const cm = example(file).docs.find((d) => d.kind === 'ConfigMap' && d.metadata?.name === 'artifact-repositories');
   const key = cm?.metadata?.annotations?.['workflows.argoproj.io/default-artifact-repository'];
   return parse(cm?.data?.[key]) as ArtifactLocation;
 }
 
 /** Argo's key for an output without its own key: <archive key>/<file> (executor.go stageArchiveFile). */
-function statusArtifact(a: Json, archiveKey: string): Artifact {
+/** `kind`: the repository's storage; Argo records a key-less output as `<kind>: {key}` only. */
+function statusArtifact(a: Json, archiveKey: string, kind: 'oss' | 'plugin' = 'oss'): Artifact {
   const file = a.archive?.none ? posix.basename(a.path) : a.archive?.zip ? `${a.name}.zip` : `${a.name}.tgz`;
-  const key: string = a.oss?.key ?? `${archiveKey}/${file}`;
+  const key: string = a[kind]?.key ?? `${archiveKey}/${file}`;
   expect(key, `artifact ${a.name}`).not.toMatch(/\{\{/);
-  return { name: a.name, path: a.path, ...(a.archive ? { archive: a.archive } : {}), ...(a.artifactGC ? { artifactGC: a.artifactGC } : {}), oss: { key } };
+  return { name: a.name, path: a.path, ...(a.archive ? { archive: a.archive } : {}), ...(a.artifactGC ? { artifactGC: a.artifactGC } : {}), [kind]: { key } };
 }
 
 /** What Argo's controller would record for the workflow once it finished in `phase` at T0. */
@@ -197,9 +200,10 @@ function completed(wf: Json, phase: 'Succeeded' | 'Failed' | 'Error', repo = rep
   };
   for (const run of podRuns(wf, ident)) {
     const t = run.template;
-    const archiveKey = t.archiveLocation?.oss?.key ?? substitute(repo.oss?.keyFormat ?? '{{workflow.name}}/{{pod.name}}', run.vars);
-    const artifacts = (t.outputs?.artifacts ?? []).map((a: Json) => statusArtifact(a, archiveKey));
-    if (t.archiveLocation?.archiveLogs ?? wf.spec.archiveLogs ?? repo.archiveLogs) artifacts.push({ name: 'main-logs', oss: { key: `${archiveKey}/main.log` } });
+    const kind = repo.plugin ? 'plugin' : 'oss';
+    const archiveKey = t.archiveLocation?.[kind]?.key ?? substitute(repo[kind]?.keyFormat ?? '{{workflow.name}}/{{pod.name}}', run.vars);
+    const artifacts = (t.outputs?.artifacts ?? []).map((a: Json) => statusArtifact(a, archiveKey, kind));
+    if (t.archiveLocation?.archiveLogs ?? wf.spec.archiveLogs ?? repo.archiveLogs) artifacts.push({ name: 'main-logs', [kind]: { key: `${archiveKey}/main.log` } });
     nodes[run.nodeId] = { id: run.nodeId, name: run.podName, type: 'Pod', phase, templateName: t.name, outputs: { artifacts } };
   }
   return {
@@ -216,7 +220,7 @@ function completed(wf: Json, phase: 'Succeeded' | 'Failed' | 'Error', repo = rep
   };
 }
 
-const planOptions = (defaults: GcDefaults = BUILT_IN_DEFAULTS): PlanOptions => ({ defaults, served: servedStorage(CONFIG), artifactRoot: CONFIG.artifactRoot });
+const planOptions = (defaults: GcDefaults = BUILT_IN_DEFAULTS): PlanOptions => ({ defaults, served: servedStorage(CONFIG), artifactRoot: CONFIG.artifactRoot, ownership: ownershipRule(CONFIG) });
 
 function decisions(wf: Workflow, event: 'completed' | 'deleted', now: Date, defaults?: GcDefaults, deletedAt?: Date): Record<string, ArtifactDecision> {
   const plan = planWorkflow(wf, event, now, { ...planOptions(defaults), ...(deletedAt ? { deletedAt } : {}) });
@@ -556,7 +560,7 @@ afterAll(async () => {
 describe('every example', () => {
   it('is there, and every YAML file parses (multi-document) into Kubernetes objects with apiVersion and kind', () => {
     const names = files.map((f) => f.name);
-    for (const n of ['artifact-gc-workflow.yaml', 'gc-success-only-delayed.yaml', 'large-upload-workflow.yaml', 'fan-in-upload-workflow.yaml', 'artifact-repository.yaml', 'kube-eventer-eventbridge.yaml', 'custom-domain.md', 'upload-workflow.yaml', 'rbac.yaml']) {
+    for (const n of ['artifact-gc-workflow.yaml', 'gc-success-only-delayed.yaml', 'large-upload-workflow.yaml', 'fan-in-upload-workflow.yaml', 'artifact-repository.yaml', 'kube-eventer-eventbridge.yaml', 'custom-domain.md', 'upload-workflow.yaml', 'rbac.yaml', 'plugin-controller-configmap.yaml', 'plugin-artifact-repository.yaml', 'plugin-argo-server-patch.yaml', 'plugin-rbac.yaml', 'sample-large-output.yaml', 'sample-artifact-gc.yaml']) {
       expect(names).toContain(n);
     }
     for (const f of files.filter((x) => /\.ya?ml$/.test(x.name))) {
@@ -589,7 +593,7 @@ describe('every example', () => {
 
 describe('Workflows', () => {
   it('are argoproj.io/v1alpha1 with an entrypoint, template references and volumes that exist', () => {
-    expect(workflows.map((w) => w.file).sort()).toEqual(['artifact-gc-workflow.yaml', 'fan-in-upload-workflow.yaml', 'gc-success-only-delayed.yaml', 'large-upload-workflow.yaml', 'upload-workflow.yaml']);
+    expect(workflows.map((w) => w.file).sort()).toEqual(['artifact-gc-workflow.yaml', 'fan-in-upload-workflow.yaml', 'gc-success-only-delayed.yaml', 'large-upload-workflow.yaml', 'sample-artifact-gc.yaml', 'sample-large-output.yaml', 'upload-workflow.yaml']);
     for (const { file, wf } of workflows) {
       expect(wf.apiVersion, file).toBe('argoproj.io/v1alpha1');
       expect(wf.metadata?.name ?? wf.metadata?.generateName, file).toMatch(/^[a-z0-9][-a-z0-9.]*$/);
@@ -610,6 +614,17 @@ describe('Workflows', () => {
       }
       // Every {{...}} resolves for every pod the workflow runs (throws on an unknown variable).
       expect(podRuns(wf, identOf(wf)).length, file).toBeGreaterThan(0);
+    }
+  });
+
+  it("write every output (and log) under the workflow's own namespaced prefix, as the recommended keyFormat does", () => {
+    for (const { file, wf } of workflows) {
+      const ident = identOf(wf);
+      const own = workflowKeyPrefix(CONFIG.workflowKeyPrefix, ident, CONFIG.artifactRoot);
+      expect(own, file).toBe(`${ident.namespace}/${ident.name}/`);
+      const keys = Object.values(completed(wf, 'Succeeded').status!.nodes!).flatMap((n) => (n.outputs?.artifacts ?? []).map((a) => a.oss!.key!));
+      expect(keys.length, file).toBeGreaterThan(0);
+      for (const key of keys) expect(key.startsWith(own), `${file}: ${key}`).toBe(true);
     }
   });
 
@@ -744,7 +759,7 @@ describe('artifact-gc-workflow.yaml', () => {
 
   it('completion deletes on-completion.txt only; on-deletion.txt and the log are owed until deletion', () => {
     const wf = completed(workflowOf(file), 'Succeeded');
-    const name = wf.metadata.name!;
+    const name = `${wf.metadata.namespace}/${wf.metadata.name!}`;
     const d = decisions(wf, 'completed', at(60_000));
     expect(actions(d)).toEqual({ 'on-completion': 'delete', 'on-deletion': 'defer', 'main-logs': 'defer' });
     expect(d['on-completion'].key).toBe(`${name}/on-completion.txt`);
@@ -752,7 +767,7 @@ describe('artifact-gc-workflow.yaml', () => {
     expect(d['on-completion'].strategy).toBe('OnWorkflowCompletion');
     expect(d['on-deletion']).toMatchObject({ key: `${name}/on-deletion.txt`, strategy: 'OnWorkflowDeletion', onDeletion: true });
     expect(d['main-logs']).toMatchObject({ strategy: 'OnWorkflowDeletion', onDeletion: true, log: true });
-    expect(d['main-logs'].key).toMatch(new RegExp(`^${name}/${name}-main-\\d+/main\\.log$`));
+    expect(d['main-logs'].key).toMatch(new RegExp(`^${name}/${wf.metadata.name!}-main-\\d+/main\\.log$`));
   });
 
   it('deletion (after the completion was handled) deletes on-deletion.txt and the log', () => {
@@ -822,8 +837,11 @@ describe('artifact-repository.yaml', () => {
     expect(() => assertServed({ bucket: repo.oss!.bucket!, endpoint: repo.oss!.endpoint!, key: 'k', source: 'repository' }, servedStorage(CONFIG))).not.toThrow();
     expect(repo.oss?.endpoint).toMatch(/^https:\/\/oss-[a-z0-9-]+-internal\.aliyuncs\.com$/);
     const wf = { name: 'wf-x7k2p', namespace: 'argo' };
-    const key = substitute(repo.oss!.keyFormat!, { 'workflow.name': wf.name, 'pod.name': `${wf.name}-main-1` });
+    // The recommended keyFormat: namespace first, so every key lies under its namespace's prefix.
+    expect(repo.oss?.keyFormat).toBe('{{workflow.namespace}}/{{workflow.name}}/{{pod.name}}');
+    const key = substitute(repo.oss!.keyFormat!, { 'workflow.namespace': wf.namespace, 'workflow.name': wf.name, 'pod.name': `${wf.name}-main-1` });
     expect(key.startsWith(workflowKeyPrefix(CONFIG.workflowKeyPrefix, wf, CONFIG.artifactRoot))).toBe(true);
+    expect(key.startsWith(namespacePrefix(CONFIG, wf.namespace)!)).toBe(true);
     expect(repo.archiveLogs).toBe(true);
     expect(repo.oss?.lifecycleRule).toBeUndefined(); // Argo's driver would overwrite the bucket's rules
     const cm = example('artifact-repository.yaml').docs[0];
@@ -883,11 +901,12 @@ describe('kube-eventer-eventbridge.yaml', () => {
       },
     });
     expect([event('WorkflowSucceeded').source, event('WorkflowSucceeded').type]).toEqual([KUBE_EVENTER_SOURCE, WORKFLOW_EVENT_TYPE]);
-    for (const reason of ['WorkflowSucceeded', 'WorkflowFailed', 'WorkflowTimedOut']) {
+    for (const reason of ['WorkflowSucceeded', 'WorkflowFailed']) {
       expect(matches(pattern, event(reason)), reason).toBe(true);
       expect(parseGcPayload(Buffer.from(JSON.stringify(event(reason))))).toEqual([{ kind: 'workflow-event', id: `evt-${reason}`, namespace: 'argo', name: 'wf-x7k2p', uid: 'u-1', reason }]);
     }
     expect(matches(pattern, event('WorkflowRunning'))).toBe(false);
+    expect(matches(pattern, event('WorkflowTimedOut'))).toBe(false); // a warning before WorkflowFailed
     expect(matches(pattern, event('WorkflowNodeSucceeded'))).toBe(false);
     expect(matches(pattern, event('Started', 'Pod'))).toBe(false);
   });
@@ -938,5 +957,136 @@ describe('custom-domain.md', () => {
     expect(toFunction('/share')).toBe(true);
     expect(toFunction('/shared/x')).toBe(false);
     expect(served('/artifact-files/argo/workflows/wf-x7k2p/wf-x7k2p-1/outputs/model/model.bin')).toBe(true);
+  });
+});
+
+describe('sample-*.yaml (the managed service\'s sample workflows, verbatim)', () => {
+  // Byte-identical copies of its two samples: users run exactly these through the artifact plugin
+  // (docs/plugin.md). Edit nothing in them; the digests are of the originals.
+  it.each([
+    ['sample-large-output.yaml', 'b5dce03488fcd0a359c82b05ec41f60c04b12ca94f65237b7afaf4ff02e65b2d'],
+    ['sample-artifact-gc.yaml', 'aac1487225922105762e7efa0066092a312c69636fbde2541fb5d594eb980fa3'],
+  ])('%s is unchanged', (name, sha) => {
+    expect(createHash('sha256').update(example(name).text).digest('hex')).toBe(sha);
+  });
+});
+
+describe('plugin-*.yaml (the artifact plugin, Argo >= 4.0; docs/plugin.md)', () => {
+  const controller = () => must(example('plugin-controller-configmap.yaml').docs.find((d) => d.kind === 'ConfigMap'), 'controller ConfigMap');
+  const drivers = () => parse(controller().data.artifactDrivers) as Json[];
+  const serverPatch = () => must(example('plugin-argo-server-patch.yaml').docs.find((d) => d.kind === 'Deployment'), 'argo-server Deployment patch');
+  const socketDir = '/tmp/artifact-plugins/argo-oss';
+
+  it('the controller runs one plugin under the name the functions serve; argo-server runs the identical image beside it', async () => {
+    const cm = controller();
+    expect(cm.metadata).toMatchObject({ name: 'workflow-controller-configmap', namespace: 'argo' });
+    const [driver, ...others] = drivers();
+    expect(others).toEqual([]);
+    expect(Object.keys(driver).sort()).toEqual(['connectionTimeoutSeconds', 'image', 'name']); // Argo's ArtifactDriver has exactly these
+    expect(driver.name).toBe(CONFIG.pluginName);
+    expect(Number.isInteger(driver.connectionTimeoutSeconds)).toBe(true);
+    const version = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')).version;
+    expect(driver.image).toMatch(new RegExp(`^[a-z0-9.-]+(/[a-z0-9._-]+)+:${version.replace(/\./g, '\\.')}$`));
+    // The entrypoint Argo uses for the plugin container (it appends the socket path), as the image has it.
+    const images = parse(cm.data.images) as Record<string, Json>;
+    expect(Object.keys(images)).toEqual([driver.image]);
+    const entrypoint = images[driver.image].entrypoint as string[];
+    expect(entrypoint.at(-1)).toBe('plugin');
+    const dockerfile = join(ROOT, 'Dockerfile');
+    if (existsSync(dockerfile)) {
+      const line = /^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(readFileSync(dockerfile, 'utf8'));
+      expect(JSON.parse(must(line?.[1], 'the Dockerfile ENTRYPOINT'))).toEqual(entrypoint);
+    }
+
+    // argo-server: a sidecar with exactly that image string, the socket path as its argument, the socket
+    // directory an emptyDir shared with the argo-server container.
+    const spec = serverPatch().spec.template.spec;
+    expect(serverPatch().metadata).toMatchObject({ name: 'argo-server', namespace: 'argo' });
+    const sidecar = must(spec.containers.find((c: Json) => c.image === driver.image), 'a container with the driver image');
+    expect(sidecar.args).toEqual([`${socketDir}/socket`]);
+    expect(sidecar.command).toBeUndefined(); // the image's entrypoint, as in workflow pods
+    const volume = must(spec.volumes.find((v: Json) => v.name === `artifact-plugin-${driver.name}`), 'the socket volume');
+    expect(volume.emptyDir).toEqual({});
+    const server = must(spec.containers.find((c: Json) => c.name === 'argo-server'), 'the argo-server container');
+    for (const c of [server, sidecar]) expect(c.volumeMounts, c.name).toContainEqual({ name: volume.name, mountPath: socketDir });
+    expect(sidecar.securityContext).toMatchObject({ runAsNonRoot: true, allowPrivilegeEscalation: false });
+    // A read-only root filesystem needs a writable /tmp.
+    if (sidecar.securityContext.readOnlyRootFilesystem) expect(sidecar.volumeMounts.map((m: Json) => m.mountPath)).toContain('/tmp');
+  });
+
+  it('the default repository: the plugin by name, a namespaced keyFormat, a configuration the plugin accepts naming only what the functions serve', () => {
+    const cm = must(example('plugin-artifact-repository.yaml').docs.find((d) => d.kind === 'ConfigMap'), 'ConfigMap');
+    expect(cm.metadata.name).toBe('artifact-repositories');
+    const repo = repository('plugin-artifact-repository.yaml');
+    expect(Object.keys(repo).sort()).toEqual(['archiveLogs', 'plugin']);
+    expect(repo.archiveLogs).toBe(true);
+    const plugin = repo.plugin as Json;
+    expect(plugin.name).toBe(drivers()[0].name);
+    const config = parsePluginConfiguration(plugin.configuration); // throws naming a bad or unknown (secret) field
+    expect(config.coordinator).toMatch(/^https:\/\//);
+    expect(config.bucket).toBe(CONFIG.ossBucket);
+    expect(() => assertServed({ bucket: config.bucket, endpoint: config.endpoint, key: 'k', source: 'repository' }, servedStorage(CONFIG))).not.toThrow();
+    // Every pod's archive key lies under its own workflow's prefix (the tenancy default), which lies under its namespace's.
+    for (const wf of [{ name: 'wf-x7k2p', namespace: 'argo' }, { name: 'wf-x7k2p', namespace: 'team-b' }]) {
+      const key = substitute(plugin.keyFormat, { 'workflow.name': wf.name, 'workflow.namespace': wf.namespace, 'pod.name': `${wf.name}-main-1` });
+      expect(key.startsWith(workflowKeyPrefix(DEFAULT_WORKFLOW_KEY_PREFIX, wf, CONFIG.artifactRoot))).toBe(true);
+      expect(key.startsWith(`${CONFIG.artifactRoot}${wf.namespace}/`)).toBe(true);
+    }
+  });
+
+  it('RBAC: the coordinator may check plugin callers (pods, their Workflow or GC task owners, tokens, access reviews); Argo GC pods read their tasks', () => {
+    const docs = example('plugin-rbac.yaml').docs;
+    const rulesBoundTo = (sa: { name: string; namespace: string }) => {
+      const out: Json[] = [];
+      for (const b of docs.filter((d) => d.kind === 'ClusterRoleBinding' || d.kind === 'RoleBinding')) {
+        if (!b.subjects.some((s: Json) => s.kind === 'ServiceAccount' && s.name === sa.name && s.namespace === sa.namespace)) continue;
+        const role = must(docs.find((d) => d.kind === b.roleRef.kind && d.metadata.name === b.roleRef.name), `role ${b.roleRef.name}`);
+        out.push(...role.rules);
+      }
+      return out;
+    };
+    const allows = (rules: Json[], group: string, resource: string, verb: string) => rules.some((r) => r.apiGroups.includes(group) && r.resources.includes(resource) && r.verbs.includes(verb));
+    const coordinator = rulesBoundTo({ name: 'argo-oss-functions', namespace: 'argo-oss' });
+    for (const [group, resource, verb] of [
+      ['authentication.k8s.io', 'tokenreviews', 'create'],
+      ['authorization.k8s.io', 'subjectaccessreviews', 'create'],
+      ['', 'pods', 'get'],
+      ['argoproj.io', 'workflows', 'get'],
+      ['argoproj.io', 'workflowartifactgctasks', 'get'],
+    ]) {
+      expect(allows(coordinator, group, resource, verb), `${verb} ${resource}`).toBe(true);
+    }
+    // Nothing that writes: the coordinator reads the cluster, it never changes it.
+    expect(coordinator.flatMap((r: Json) => r.verbs).filter((v: string) => !['get', 'create'].includes(v))).toEqual([]);
+    const gcPods = rulesBoundTo({ name: 'default', namespace: 'argo' });
+    expect(allows(gcPods, 'argoproj.io', 'workflowartifactgctasks', 'list')).toBe(true);
+    expect(allows(gcPods, 'argoproj.io', 'workflowartifactgctasks/status', 'patch')).toBe(true);
+  });
+
+  it('the sample workflows, run on paper with the plugin repository, are served and reclaimed exactly as with the oss repository', () => {
+    const plugin = repository('plugin-artifact-repository.yaml');
+    const oss = structuredClone(repository());
+    oss.oss = { ...oss.oss, keyFormat: (plugin.plugin as Json).keyFormat };
+    const gc = (repo: ArtifactLocation) => {
+      const wf = completed(workflowOf('sample-artifact-gc.yaml'), 'Succeeded', repo);
+      const strip = (d: ArtifactDecision) => ({ action: d.action, key: d.key, strategy: d.strategy, source: d.location?.source });
+      const completion = Object.fromEntries(Object.entries(decisions(wf, 'completed', at(60_000))).map(([k, d]) => [k, strip(d)]));
+      const deletion = Object.fromEntries(Object.entries(decisions(markDeleted(wf, ['on-completion']), 'deleted', at(2 * HOUR), undefined, at(2 * HOUR))).map(([k, d]) => [k, strip(d)]));
+      return { completion, deletion };
+    };
+    const viaPlugin = gc(plugin);
+    expect(viaPlugin).toEqual(gc(oss));
+    expect(actions(viaPlugin.completion as never)).toEqual({ 'on-completion': 'delete', 'on-deletion': 'defer', 'main-logs': 'defer' });
+    expect(actions(viaPlugin.deletion as never)).toEqual({ 'on-completion': 'skip', 'on-deletion': 'delete', 'main-logs': 'delete' });
+    expect(viaPlugin.completion['on-completion'].key).toMatch(/^argo\/artifact-gc-x7k2p\/artifact-gc-x7k2p-main-\d+\/on-completion\.tgz$/);
+
+    // The 20 GiB output: its Argo UI link resolves to the key the executor saved it under, on the served bucket.
+    const wf = completed(workflowOf('sample-large-output.yaml'), 'Succeeded', plugin);
+    const node = must(Object.values(wf.status!.nodes!).find((n) => n.type === 'Pod'), 'the pod node');
+    const resolved = resolveArtifact(wf, parseArtifactPath(`/artifacts/argo/${wf.metadata.name}/${node.id}/out`), { served: servedStorage(CONFIG), artifactRoot: CONFIG.artifactRoot });
+    expect(resolved.key).toBe(`argo/${wf.metadata.name}/${node.name}/out.tgz`);
+    expect(resolved.location).toMatchObject({ source: 'repository', plugin: CONFIG.pluginName, bucket: CONFIG.ossBucket });
+    // No artifactGC in it: kept, as Argo keeps it.
+    expect(actions(decisions(wf, 'deleted', at(HOUR), undefined, at(HOUR)))).toEqual({ out: 'keep', 'main-logs': 'keep' });
   });
 });

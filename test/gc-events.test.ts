@@ -34,7 +34,8 @@ describe('parseGcPayload', () => {
   it('accepts arrays (event streaming), data as JSON text, and every completion reason', () => {
     const events = ['WorkflowSucceeded', 'WorkflowFailed', 'WorkflowTimedOut'].map((r) => kubeEvent(r));
     (events[1] as Record<string, unknown>).data = JSON.stringify(events[1].data);
-    expect(parseGcPayload(JSON.stringify(events)).map((e) => e.kind)).toEqual(['workflow-event', 'workflow-event', 'workflow-event']);
+    // WorkflowTimedOut is Argo's warning before it fails the workflow, not a completion.
+    expect(parseGcPayload(JSON.stringify(events)).map((e) => e.kind)).toEqual(['workflow-event', 'workflow-event', 'ignored']);
     expect(parseGcPayload('[]')).toEqual([]);
   });
 

@@ -18,12 +18,12 @@ describe('artifact GC: big directories and OSS failures', () => {
   });
 
   it('deletes a directory artifact of 2,500 objects (key ending in /) and nothing beside it', async () => {
-    const wf = workflow({ name: 'tree', strategy: 'OnWorkflowCompletion', artifacts: [{ name: 'out', key: 'tree/p/out/' }] });
+    const wf = workflow({ name: 'tree', strategy: 'OnWorkflowCompletion', artifacts: [{ name: 'out', key: 'argo/tree/p/out/' }] });
     await b.writeWorkflow(wf);
-    await b.put([...many('tree/p/out/'), 'tree/p/outside.txt', 'tree/p/out.tgz']);
+    await b.put([...many('argo/tree/p/out/'), 'argo/tree/p/outside.txt', 'argo/tree/p/out.tgz']);
     const s = await b.app().handleEvents(kubeEvent(wf));
     expect(s).toMatchObject({ deleted: 1, objects: N, failed: 0, errors: [] });
-    expect((await b.keys('tree/')).sort()).toEqual(['tree/p/out.tgz', 'tree/p/outside.txt']);
+    expect((await b.keys('argo/tree/')).sort()).toEqual(['argo/tree/p/out.tgz', 'argo/tree/p/outside.txt']);
   });
 
   it('retries what failed mid-GC in the next reconcile, deleting nothing twice and missing nothing', async () => {
@@ -31,22 +31,22 @@ describe('artifact GC: big directories and OSS failures', () => {
       name: 'flaky',
       strategy: 'OnWorkflowCompletion',
       artifacts: [
-        { name: 'dir', key: 'flaky/p/dir', archiveNone: true },
-        { name: 'a', key: 'flaky/p/a.tgz' },
-        { name: 'b', key: 'flaky/p/b.tgz' },
-        { name: 'c', key: 'flaky/p/c.tgz' },
-        { name: 'later', key: 'flaky/p/later.tgz', strategy: 'OnWorkflowDeletion' },
+        { name: 'dir', key: 'argo/flaky/p/dir', archiveNone: true },
+        { name: 'a', key: 'argo/flaky/p/a.tgz' },
+        { name: 'b', key: 'argo/flaky/p/b.tgz' },
+        { name: 'c', key: 'argo/flaky/p/c.tgz' },
+        { name: 'later', key: 'argo/flaky/p/later.tgz', strategy: 'OnWorkflowDeletion' },
       ],
     });
     await b.writeWorkflow(wf);
-    await b.put([...many('flaky/p/dir/'), 'flaky/p/a.tgz', 'flaky/p/b.tgz', 'flaky/p/c.tgz', 'flaky/p/later.tgz']);
+    await b.put([...many('argo/flaky/p/dir/'), 'argo/flaky/p/a.tgz', 'argo/flaky/p/b.tgz', 'argo/flaky/p/c.tgz', 'argo/flaky/p/later.tgz']);
     // The batch delete of the three objects fails, so does the first batch of the directory.
     await b.ossServer.admin('POST', '/faults', { match: { operation: 'DeleteMultipleObjects' }, count: 2, status: 503, code: 'ServiceUnavailable' });
     const app = b.app();
 
     const first = await app.handleEvents(kubeEvent(wf));
     expect(first).toMatchObject({ planned: 4, deleted: 0, failed: 4, deferred: 1, errors: [] });
-    expect(await b.exists('flaky/p/a.tgz')).toBe(true);
+    expect(await b.exists('argo/flaky/p/a.tgz')).toBe(true);
     const entry = await readEntry(b.oss, wf.metadata.uid!);
     const failed = entry!.items.filter((i) => i.attempts === 1);
     expect(failed.map((i) => i.artifact).sort()).toEqual(['a', 'b', 'c', 'dir']);
@@ -57,7 +57,7 @@ describe('artifact GC: big directories and OSS failures', () => {
     b.clock.advance(61_000);
     const second = await app.reconcile();
     expect(second).toMatchObject({ planned: 4, deleted: 4, failed: 0, deferred: 1, errors: [] });
-    expect(await b.keys('flaky/')).toEqual(['flaky/p/later.tgz']);
+    expect(await b.keys('argo/flaky/')).toEqual(['argo/flaky/p/later.tgz']);
     expect((await readEntry(b.oss, wf.metadata.uid!))!.items.map((i) => i.artifact)).toEqual(['later']);
 
     // Every object was deleted exactly once: the per-run counts add up to what existed.
@@ -72,9 +72,9 @@ describe('artifact GC: big directories and OSS failures', () => {
   });
 
   it('keeps the owed items when the ledger cannot be read, and reports the error for a retry', async () => {
-    const wf = workflow({ name: 'no-ledger', strategy: 'OnWorkflowDeletion', artifacts: [{ name: 'a', key: 'no-ledger/p/a.tgz' }] });
+    const wf = workflow({ name: 'no-ledger', strategy: 'OnWorkflowDeletion', artifacts: [{ name: 'a', key: 'argo/no-ledger/p/a.tgz' }] });
     await b.writeWorkflow(wf);
-    await b.put(['no-ledger/p/a.tgz']);
+    await b.put(['argo/no-ledger/p/a.tgz']);
     await b.ossServer.admin('POST', '/faults', { match: { operation: 'GetObject', keyPrefix: '.argo-oss/gc/ledger/' }, count: 1, status: 500, code: 'InternalError' });
     const app = b.app();
     const s = await app.handleEvents(kubeEvent(wf));
@@ -83,6 +83,6 @@ describe('artifact GC: big directories and OSS failures', () => {
     expect(await app.handleEvents(kubeEvent(wf))).toMatchObject({ deferred: 1, errors: [] });
     await b.removeWorkflow(wf);
     expect(await app.reconcile()).toMatchObject({ deleted: 1, errors: [] });
-    expect(await b.exists('no-ledger/p/a.tgz')).toBe(false);
+    expect(await b.exists('argo/no-ledger/p/a.tgz')).toBe(false);
   });
 });

@@ -6,7 +6,8 @@ import type { Artifact, NodeStatus, Workflow } from '../shared/argo';
 import {
   artifactStrategy,
   gcCandidates,
-  LiveKeyIndex,
+  ownershipOf,
+  ownPrefixes,
   planWorkflow,
   prefixOverlaps,
   targetFor,
@@ -22,10 +23,14 @@ const FINISHED = '2030-01-01T00:00:00.000Z';
 const T0 = new Date(FINISHED);
 const hours = (h: number) => new Date(T0.getTime() + h * 3600_000);
 
+// The legacy single-tenant layout (`<name>/`), so the policy tables read short keys; the namespaced
+// default is exercised under "ownership" below.
+const LEGACY = { keySpace: { artifactRoot: '', workflowKeyPrefix: '{{workflow.name}}/' }, singleTenant: true };
 const OPTS: PlanOptions = {
   defaults: { when: 'Always', delaySeconds: 0 },
   served: { bucket: BUCKET, endpoints: ['http://localhost:9100', 'oss-cn-hangzhou.aliyuncs.com'] },
   artifactRoot: '',
+  ownership: LEGACY,
 };
 
 function art(name: string, key: string | undefined, extra: Partial<Artifact> = {}): Artifact {
@@ -325,7 +330,10 @@ describe('delete targets', () => {
 
   it('keeps targets inside the artifact root', () => {
     const nodes = { n: pod([art('in', 'artifacts/wf/in.tgz'), art('out', 'wf/out.tgz'), art('root', 'artifacts/')]) };
-    const d = decisions(wf({ strategy: 'OnWorkflowCompletion', nodes }), 'completed', T0, { artifactRoot: 'artifacts/' });
+    const d = decisions(wf({ strategy: 'OnWorkflowCompletion', nodes }), 'completed', T0, {
+      artifactRoot: 'artifacts/',
+      ownership: { ...LEGACY, keySpace: { ...LEGACY.keySpace, artifactRoot: 'artifacts/' } },
+    });
     expect(actions(d)).toEqual({ in: 'delete', out: 'refuse', root: 'refuse' });
     expect(d.out.reason).toMatch(/artifact root artifacts\//);
   });
@@ -364,14 +372,47 @@ describe('delete targets', () => {
     expect(actions(decisions(w))).toEqual({ dir: 'delete', inner: 'delete' });
   });
 
-  it('refuses, in the reconcile, a prefix that overlaps another workflow', () => {
-    const others = new LiveKeyIndex();
-    others.add('wf-b/pod/out.tgz', 'uid-b');
-    others.add('team/', 'uid-c');
-    const w = wf({ strategy: 'OnWorkflowCompletion', nodes: { n: pod([art('dir', 'wf-b/'), art('inner', 'team/wf/x/'), art('mine', 'wf/'), art('obj', 'wf-b/pod/out.tgz')]) } });
-    const d = decisions(w, 'completed', T0, { otherWorkflows: others });
-    expect(actions(d)).toEqual({ dir: 'refuse', inner: 'refuse', mine: 'delete', obj: 'delete' });
-    expect(d.dir.reason).toMatch(/another workflow \(uid uid-b\)/);
+  it('refuses a prefix outside the workflow’s own prefix, whatever other statuses list; objects there wait for their recorded owner', () => {
+    const w = wf({ strategy: 'OnWorkflowCompletion', nodes: { n: pod([art('dir', 'wf-b/'), art('inner', 'team/wf/x/'), art('mine', 'wf/'), art('obj', 'wf-b/pod/out.tgz'), art('auto', 'other/pod/dir', { archive: { none: {} } })]) } });
+    const d = decisions(w);
+    expect(actions(d)).toEqual({ dir: 'refuse', inner: 'refuse', mine: 'delete', obj: 'delete', auto: 'delete' });
+    expect(d.dir.reason).toMatch(/prefix wf-b\/ is outside the workflow's own prefix wf\//);
+  });
+});
+
+describe('ownership (issue 10: GC deletes only what provably belongs to the workflow)', () => {
+  const NS = { keySpace: { artifactRoot: '', workflowKeyPrefix: '{{workflow.namespace}}/{{workflow.name}}/' }, singleTenant: false };
+  const me = { namespace: 'team-a', name: 'same', uid: 'uid-a' };
+
+  it('own prefixes: the configured template; the legacy <name>/ only in single-tenant mode', () => {
+    expect(ownPrefixes(NS, me)).toEqual(['team-a/same/']);
+    expect(ownPrefixes({ ...NS, singleTenant: true }, me)).toEqual(['team-a/same/', 'same/']);
+    expect(ownPrefixes({ keySpace: { artifactRoot: 'art/', workflowKeyPrefix: '{{workflow.name}}/' }, singleTenant: true }, me)).toEqual(['art/same/']);
+    expect(ownPrefixes(NS, { ...me, name: 'a/b' })).toEqual([]);
+  });
+
+  it.each([
+    [{ kind: 'prefix', prefix: 'team-a/same/' }, 'own'],
+    [{ kind: 'prefix', prefix: 'team-a/same/p/dir/' }, 'own'],
+    [{ kind: 'prefix', prefix: 'team-a/' }, 'refuse'],
+    [{ kind: 'prefix', prefix: 'team-a/same-2/' }, 'refuse'],
+    [{ kind: 'prefix', prefix: 'same/' }, 'refuse'],
+    [{ kind: 'prefix', prefix: 'team-b/same/' }, 'refuse'],
+    [{ kind: 'object', key: 'team-a/same/p/out.tgz' }, 'own'],
+    [{ kind: 'object', key: 'team-a/same' }, 'own'],
+    [{ kind: 'object', key: 'team-a/samefoo' }, 'prove'],
+    [{ kind: 'object', key: 'team-b/same/p/out.tgz' }, 'prove'],
+    [{ kind: 'auto', key: 'team-a/same/p/dir' }, 'own'],
+    [{ kind: 'auto', key: 'team-b/same/p/dir' }, 'prove'],
+  ] as const)('%j is %s', (target, kind) => {
+    expect(ownershipOf(target, me, NS).kind).toBe(kind);
+  });
+
+  it('plans with the namespaced layout: another namespace’s same-named prefix is refused, own keys deleted', () => {
+    const w = wf({ strategy: 'OnWorkflowCompletion', nodes: { n: pod([art('mine', 'argo/wf/n/'), art('legacy', 'wf/n/'), art('theirs', 'team-b/wf/')]) } });
+    const d = decisions(w, 'completed', T0, { ownership: NS });
+    expect(actions(d)).toEqual({ mine: 'delete', legacy: 'refuse', theirs: 'refuse' });
+    expect(actions(decisions(w, 'completed', T0, { ownership: { ...NS, singleTenant: true } }))).toEqual({ mine: 'delete', legacy: 'delete', theirs: 'refuse' });
   });
 });
 
@@ -389,14 +430,4 @@ describe('prefix overlap helpers', () => {
     expect(prefixOverlaps(prefix, other, same)).toBe(expected);
   });
 
-  it('LiveKeyIndex finds keys inside a prefix and directories around it, ignoring the owner', () => {
-    const idx = new LiveKeyIndex();
-    for (const [k, o] of [['x/1', 'a'], ['x/y/2', 'b'], ['x/yz/3', 'c'], ['d/', 'd'], ['x/y', 'a']] as const) idx.add(k, o);
-    expect(idx.conflict('x/y/', 'a')).toEqual({ key: 'x/y/2', owner: 'b' });
-    expect(idx.conflict('x/y/', 'b')).toEqual({ key: 'x/y', owner: 'a' });
-    expect(idx.conflict('x/yz/', 'c')).toBeUndefined();
-    expect(idx.conflict('d/e/', 'a')).toEqual({ key: 'd', owner: 'd' });
-    expect(idx.conflict('x/q/', 'a')).toBeUndefined();
-    expect(idx.conflict('x/', 'a')?.owner).toMatch(/^[bc]$/);
-  });
 });

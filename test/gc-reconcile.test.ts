@@ -31,18 +31,18 @@ describe('artifact GC reconcile', () => {
   });
 
   it('handles completions whose events were missed, only in the configured namespaces', async () => {
-    const a = workflow({ name: 'missed', namespace: 'team-a', strategy: 'OnWorkflowCompletion', artifacts: [{ name: 'out', key: 'missed/p/out.tgz' }] });
-    const running = workflow({ name: 'running', namespace: 'team-a', phase: 'Running', strategy: 'OnWorkflowCompletion', artifacts: [{ name: 'out', key: 'running/p/out.tgz' }] });
-    const other = workflow({ name: 'elsewhere', namespace: 'team-b', strategy: 'OnWorkflowCompletion', artifacts: [{ name: 'out', key: 'elsewhere/p/out.tgz' }] });
+    const a = workflow({ name: 'missed', namespace: 'team-a', strategy: 'OnWorkflowCompletion', artifacts: [{ name: 'out', key: 'team-a/missed/p/out.tgz' }] });
+    const running = workflow({ name: 'running', namespace: 'team-a', phase: 'Running', strategy: 'OnWorkflowCompletion', artifacts: [{ name: 'out', key: 'team-a/running/p/out.tgz' }] });
+    const other = workflow({ name: 'elsewhere', namespace: 'team-b', strategy: 'OnWorkflowCompletion', artifacts: [{ name: 'out', key: 'team-b/elsewhere/p/out.tgz' }] });
     for (const wf of [a, running, other]) await b.writeWorkflow(wf);
-    await b.put(['missed/p/out.tgz', 'running/p/out.tgz', 'elsewhere/p/out.tgz']);
+    await b.put(['team-a/missed/p/out.tgz', 'team-a/running/p/out.tgz', 'team-b/elsewhere/p/out.tgz']);
     const app = b.app({ ARGO_OSS_GC_NAMESPACES: 'team-a' });
     const r = await app.reconcile();
     expect(r).toMatchObject({ deleted: 1, errors: [] });
     expect(r.workflows).toMatchObject({ listed: 2, missedCompletions: 1 });
-    expect(await b.exists('missed/p/out.tgz')).toBe(false);
-    expect(await b.exists('running/p/out.tgz')).toBe(true);
-    expect(await b.exists('elsewhere/p/out.tgz')).toBe(true);
+    expect(await b.exists('team-a/missed/p/out.tgz')).toBe(false);
+    expect(await b.exists('team-a/running/p/out.tgz')).toBe(true);
+    expect(await b.exists('team-b/elsewhere/p/out.tgz')).toBe(true);
     // The late event for it is now a duplicate; a second reconcile has nothing to do.
     expect((await app.handleEvents(kubeEvent(a))).events).toMatchObject({ duplicates: 1 });
     expect(await app.reconcile()).toMatchObject({ deleted: 0, planned: 0 });
@@ -50,7 +50,7 @@ describe('artifact GC reconcile', () => {
   });
 
   it('forgets a handled workflow seven days after it is gone', async () => {
-    const wf = workflow({ name: 'forget-me', strategy: 'OnWorkflowCompletion', artifacts: [{ name: 'out', key: 'forget-me/p/out.tgz' }] });
+    const wf = workflow({ name: 'forget-me', strategy: 'OnWorkflowCompletion', artifacts: [{ name: 'out', key: 'argo/forget-me/p/out.tgz' }] });
     await b.writeWorkflow(wf);
     const app = b.app();
     await app.handleEvents(kubeEvent(wf));
@@ -75,7 +75,7 @@ describe('artifact GC reconcile', () => {
     const manifest = async (key: string, state: UploadManifest['state'], updatedAt: Date) => {
       const ref = await initiateMultipartUpload(b.oss, key);
       await uploadPart(b.oss, ref, 1, part);
-      const indexKey = indexKeyFor({ key, size: 1024, writers: 1 });
+      const indexKey = indexKeyFor({ owner: 'workflow:argo/uid-stale', key, size: 1024, writers: 1 });
       await claimIndex(b.oss, indexKey, { uploadId: ref.uploadId, key });
       const m: UploadManifest = {
         version: 1,
@@ -136,15 +136,15 @@ describe('artifact GC reconcile', () => {
       name: 'tiered',
       strategy: 'OnWorkflowDeletion',
       artifacts: [
-        { name: 'model', key: 'tiered/p/model.tgz', extra: { oss: { key: 'tiered/p/model.tgz', lifecycleRule: { markInfrequentAccessAfterDays: 10, markDeletionAfterDays: 30 } } } },
-        { name: 'gone', key: 'tiered/p/gone.tgz', strategy: 'OnWorkflowCompletion', extra: { oss: { key: 'tiered/p/gone.tgz', lifecycleRule: { markDeletionAfterDays: 5 } } } },
+        { name: 'model', key: 'argo/tiered/p/model.tgz', extra: { oss: { key: 'argo/tiered/p/model.tgz', lifecycleRule: { markInfrequentAccessAfterDays: 10, markDeletionAfterDays: 30 } } } },
+        { name: 'gone', key: 'argo/tiered/p/gone.tgz', strategy: 'OnWorkflowCompletion', extra: { oss: { key: 'argo/tiered/p/gone.tgz', lifecycleRule: { markDeletionAfterDays: 5 } } } },
       ],
     });
     await b.writeWorkflow(wf);
-    await b.put(['tiered/p/model.tgz', 'tiered/p/gone.tgz']);
+    await b.put(['argo/tiered/p/model.tgz', 'argo/tiered/p/gone.tgz']);
     const s = await b.app().handleEvents(kubeEvent(wf));
     expect(s).toMatchObject({ deleted: 1, deferred: 1, errors: [] });
-    expect(await getObjectTags(b.oss, 'tiered/p/model.tgz')).toEqual({ 'argo-oss-lifecycle': 'ia10-del30' });
+    expect(await getObjectTags(b.oss, 'argo/tiered/p/model.tgz')).toEqual({ 'argo-oss-lifecycle': 'ia10-del30' });
     expect((await getLifecycleRules(b.oss)).map((x) => x.id)).toContain('argo-oss-argo-ia10-del30');
     expect((await getLifecycleRules(b.oss)).map((x) => x.id)).not.toContain('argo-oss-argo-ia0-del5');
   });

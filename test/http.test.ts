@@ -1,5 +1,5 @@
 // shared/http: router, JSON errors and bodies, and both adapters (Node http over a real socket, FC event).
-import { createServer, type Server } from 'node:http';
+import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -16,7 +16,7 @@ import {
 
 function request(method: string, path: string, body?: string, headers: Record<string, string> = {}): HttpRequest {
   const [p, q] = path.split('?');
-  return { method, path: p, query: new URLSearchParams(q ?? ''), headers, body: body === undefined ? undefined : Buffer.from(body) };
+  return { method, path: p, query: new URLSearchParams(q ?? ''), headers, body: async () => (body === undefined ? undefined : Buffer.from(body)) };
 }
 
 const json = (r: { body: Buffer }) => JSON.parse(r.body.toString('utf8'));
@@ -27,7 +27,11 @@ function testRouter(onError?: (err: unknown) => void): Router {
     ...(onError ? { onError } : {}),
   })
     .on('GET', '/items/:id', (req, p) => jsonResponse(200, { id: p.id, q: req.query.get('q') }))
-    .on('POST', '/items/:id/echo', (req, p) => jsonResponse(201, { id: p.id, body: readJsonObject(req) }))
+    .on('POST', '/items/:id/echo', async (req, p) => jsonResponse(201, { id: p.id, body: await readJsonObject(req) }))
+    // Refuses without reading the body, as a route does for an unauthenticated caller.
+    .on('POST', '/items/:id/locked', () => {
+      throw new HttpError(401, 'Unauthorized', 'no token');
+    })
     .on('DELETE', '/items/:id', () => emptyResponse(204))
     .on('GET', '/boom', () => {
       throw new Error('secret detail');
@@ -89,27 +93,40 @@ describe('Router', () => {
 describe('readJsonObject', () => {
   const read = (body: string | undefined, type = 'application/json', max?: number) =>
     readJsonObject(request('POST', '/', body, type ? { 'content-type': type } : {}), max ? { maxBytes: max } : {});
-  const code = (fn: () => unknown) => {
+  const code = async (fn: () => Promise<unknown>) => {
     try {
-      fn();
+      await fn();
     } catch (e) {
       return [(e as HttpError).status, (e as HttpError).code];
     }
     return 'ok';
   };
 
-  it('parses objects; accepts no type and +json types', () => {
-    expect(read('{"a":1}')).toEqual({ a: 1 });
-    expect(read('{"a":1}', '')).toEqual({ a: 1 });
-    expect(read('{"a":1}', 'application/merge-patch+json; charset=utf-8')).toEqual({ a: 1 });
+  it('parses objects; accepts no type and +json types', async () => {
+    expect(await read('{"a":1}')).toEqual({ a: 1 });
+    expect(await read('{"a":1}', '')).toEqual({ a: 1 });
+    expect(await read('{"a":1}', 'application/merge-patch+json; charset=utf-8')).toEqual({ a: 1 });
   });
 
-  it('fails clearly: 400 missing/invalid/non-object, 415 other type, 413 too big', () => {
-    expect(code(() => read(undefined))).toEqual([400, 'InvalidArgument']);
-    expect(code(() => read('{oops'))).toEqual([400, 'InvalidJson']);
-    expect(code(() => read('[1]'))).toEqual([400, 'InvalidArgument']);
-    expect(code(() => read('a=1', 'application/x-www-form-urlencoded'))).toEqual([415, 'UnsupportedMediaType']);
-    expect(code(() => read(`{"a":"${'x'.repeat(100)}"}`, 'application/json', 50))).toEqual([413, 'PayloadTooLarge']);
+  it('fails clearly: 400 missing/invalid/non-object, 415 other type, 413 too big', async () => {
+    expect(await code(() => read(undefined))).toEqual([400, 'InvalidArgument']);
+    expect(await code(() => read('{oops'))).toEqual([400, 'InvalidJson']);
+    expect(await code(() => read('[1]'))).toEqual([400, 'InvalidArgument']);
+    expect(await code(() => read('a=1', 'application/x-www-form-urlencoded'))).toEqual([415, 'UnsupportedMediaType']);
+    expect(await code(() => read(`{"a":"${'x'.repeat(100)}"}`, 'application/json', 50))).toEqual([413, 'PayloadTooLarge']);
+  });
+
+  it('reads the body only when asked, and once', async () => {
+    let reads = 0;
+    const req = { ...request('POST', '/', '{"a":1}', { 'content-type': 'application/json' }) };
+    const inner = req.body;
+    req.body = () => {
+      reads++;
+      return inner();
+    };
+    expect(reads).toBe(0);
+    expect(await readJsonObject(req)).toEqual({ a: 1 });
+    expect(reads).toBe(1);
   });
 });
 
@@ -142,6 +159,23 @@ describe('Node adapter over real HTTP', () => {
     });
     const chunked = await fetch(`${url}/items/7/echo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: stream, duplex: 'half' } as RequestInit);
     expect(chunked.status).toBe(413);
+  });
+
+  it('answers a refusal before the body arrives, without reading it, and closes the connection', async () => {
+    const { port } = new URL(url);
+    const answer = await new Promise<{ status: number; connection?: string; body: string }>((resolve, reject) => {
+      // 32 MiB declared, 10 bytes sent: a server that read bodies before authenticating would wait here forever.
+      const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: '/items/7/locked', headers: { 'content-type': 'application/json', 'content-length': String(32 * 1024 * 1024) } }, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, body }));
+      });
+      req.on('error', reject);
+      req.write('{"x":"yyyy');
+    });
+    expect(answer.status).toBe(401);
+    expect(answer.connection).toBe('close');
+    expect(JSON.parse(answer.body).error.code).toBe('Unauthorized');
   });
 
   it('answers HEAD like GET without a body', async () => {
@@ -180,7 +214,7 @@ describe('FC 3.0 HTTP trigger adapter', () => {
     const req = fcEventToRequest(
       event({ body: Buffer.from('{"y":2}').toString('base64'), isBase64Encoded: true, rawPath: '/items/a%2Fb', queryParameters: { q: 'v1,v2' } }),
     );
-    expect(req.body?.toString()).toBe('{"y":2}');
+    expect((await req.body())?.toString()).toBe('{"y":2}');
     expect(req.headers['content-type']).toBe('application/json');
     expect(req.query.get('q')).toBe('v1,v2');
     const r = await fc(event({ rawPath: '/items/a%2Fb', queryParameters: { q: 'z' }, requestContext: { http: { method: 'GET' } }, body: '' }));
@@ -194,5 +228,8 @@ describe('FC 3.0 HTTP trigger adapter', () => {
     expect((await fc(Buffer.from('not json'))).statusCode).toBe(400);
     const huge = await fc(event({ body: 'x'.repeat(1024 * 1024 + 1) }));
     expect(huge.statusCode).toBe(413);
+    // A handler that refuses first never decodes the body, however large.
+    const refused = await fc(event({ rawPath: '/items/7/locked', requestContext: { http: { method: 'POST' } }, body: Buffer.alloc(3 * 1024 * 1024).toString('base64'), isBase64Encoded: true }));
+    expect(refused.statusCode).toBe(401);
   });
 });

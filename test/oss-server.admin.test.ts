@@ -204,6 +204,17 @@ describe('fault injection', () => {
     expect(ok.res.status).toBe(200);
   });
 
+  it('every: N applies to every Nth matching request only, and those are all it counts', async () => {
+    await client.put('faults/every.txt', Buffer.from('x'));
+    const { id } = await t.admin<{ id: string }>('POST', '/faults', { match: { operation: 'GetObject', key: 'faults/every.txt' }, every: 3, count: 2, status: 500 });
+    const outcomes: number[] = [];
+    for (let i = 0; i < 9; i++) outcomes.push(await client.get('faults/every.txt').then((r: any) => r.res.status, (e: any) => e.status));
+    // The 3rd and 6th fail; then the fault is used up (count 2) and the 9th passes.
+    expect(outcomes).toEqual([200, 200, 500, 200, 200, 500, 200, 200, 200]);
+    expect((await t.admin<any>('GET', '/faults')).faults.map((f: any) => f.id)).not.toContain(id);
+    await expect(t.admin('POST', '/faults', { every: 0, status: 500 })).rejects.toThrow(/every/);
+  });
+
   it('cuts a GetObject response after K bytes', async () => {
     await client.put('faults/get.bin', randomBytes(256 * 1024));
     await t.admin('POST', '/faults', { match: { operation: 'GetObject', key: 'faults/get.bin' }, resetAfterBytes: 1000 });

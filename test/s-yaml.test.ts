@@ -1,156 +1,306 @@
-// Structure of s.yaml that the deploy relies on, checked the way Serverless Devs reads it:
-// vars and env() resolved first, then each fc3 resource's props against the fc3 component's rules.
-import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
-import { describe, expect, it } from 'vitest';
+// s.yaml as Serverless Devs reads it: resolved by the real `s preview -o json` (@serverless-devs/s, a
+// devDependency; offline: ${vars}, ${env()} and expressions as `s` evaluates them; ${config('AccountID')}
+// is left for the credentials and filled in here), then each fc3 function's props validated against the
+// fc3 component's JSON schema (the subset in test/fixtures/fc3/props-schema.json, origin noted there),
+// and held to FC's limits with the same checks `npm run deploy` makes (scripts/deploy/checks.ts).
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Ajv from 'ajv';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deployProblems, endpointsOf, environmentBytes, FC_ENV_LIMIT_BYTES, fc3Functions, formatEndpoints, stagePackageFiles } from '../scripts/deploy/checks';
+import { loadConfig, variablesFor, type Component } from '../shared/config';
+import { parseGcPayload } from '../shared/gc/events';
 
-type Json = Record<string, any>;
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-const RUNTIMES = ['nodejs18', 'nodejs20', 'custom', 'custom.debian10', 'custom.debian11', 'custom.debian12'];
-const TRIGGER_TYPES = ['cdn_events', 'eventbridge', 'http', 'log', 'mns_topic', 'oss', 'tablestore', 'timer'];
-const HTTP_METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'];
+const ROOT = join(import.meta.dirname, '..');
+const ACCOUNT = '1234567890123456';
+let home: string;
 
-/** Resolves `${vars.x}` and `${env('X', 'default')}` as `s` does; other magic variables stay as text. */
-function resolveTemplate(doc: Json, env: Record<string, string | undefined>): Json {
-  const vars: Json = {};
-  const subst = (text: string): string =>
-    text
-      .replace(/\$\{env\('([^']+)'(?:,\s*'([^']*)')?\)\}/g, (_, name: string, fallback?: string) => {
-        const value = env[name] ?? fallback;
-        if (value === undefined) throw new Error(`env('${name}') not found`);
-        return value;
-      })
-      .replace(/\$\{vars\.([\w.]+)\}/g, (_, name: string) => {
-        if (!(name in vars)) throw new Error(`vars.${name} is not defined`);
-        return String(vars[name]);
-      });
-  const walk = (value: unknown): unknown =>
-    typeof value === 'string' ? subst(value) : Array.isArray(value) ? value.map(walk) : value && typeof value === 'object'
-      ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(v)])) : value;
-  for (const [k, v] of Object.entries(doc.vars ?? {})) vars[k] = walk(v);
-  return walk({ ...doc, vars }) as Json;
+/** `s preview -o json` of s.yaml with exactly `env` (plus PATH), and the account id filled in. */
+async function preview(env: Record<string, string> = {}): Promise<Json> {
+  const out = await new Promise<string>((resolve, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, 'node_modules/@serverless-devs/s/bin/s'), 'preview', '-o', 'json'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: home, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let text = '';
+    child.stdout.on('data', (d: Buffer) => (text += d));
+    child.stderr.on('data', (d: Buffer) => (text += d));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 && text.includes('{') ? resolve(text) : reject(new Error(`s preview exited ${code}:\n${text}`))));
+  });
+  const json = out.slice(out.indexOf('{')).replaceAll("${config('AccountID')}", ACCOUNT);
+  expect(json, 'nothing else is left unresolved').not.toMatch(/\$\{/);
+  return JSON.parse(json) as Json;
 }
 
-const raw = parse(readFileSync(new URL('../s.yaml', import.meta.url), 'utf8')) as Json;
-const doc = resolveTemplate(raw, {});
-const functions = Object.entries(doc.resources as Json).filter(([, r]) => r.component === 'fc3');
+const jwt = () => ['eyJhbGciOiJSUzI1NiIsImtpZCI6Ik', randomBytes(450).toString('base64url'), randomBytes(256).toString('base64url')].join('.');
+const REALISTIC: Record<string, string> = {
+  OSS_REGION: 'cn-shanghai',
+  OSS_BUCKET: 'ml-platform-artifacts-prod',
+  OSS_ENDPOINT: 'https://oss-cn-shanghai-internal.aliyuncs.com',
+  OSS_PUBLIC_ENDPOINT: 'https://oss-cn-shanghai.aliyuncs.com',
+  ARGO_OSS_FC_ROLE: 'ml-platform-argo-oss-functions',
+  ARGO_OSS_VPC_ID: 'vpc-uf6f7l4fg90xxxxxxxxxx',
+  ARGO_OSS_VSWITCH_IDS: 'vsw-uf6d2vbxxxxxxxxxxxxxx,vsw-uf6h8kkxxxxxxxxxxxxxx',
+  ARGO_OSS_SECURITY_GROUP_ID: 'sg-uf6bvt5xxxxxxxxxxxxx',
+  ARGO_OSS_KUBECONFIG_FILE: '/home/ops/.kube/argo-oss-functions.yaml',
+  ARGO_OSS_LIFECYCLE_RULES_FILE: '/home/ops/argo-oss/lifecycle-rules.yaml',
+  ARGO_OSS_GC_DLQ_QUEUE: 'argo-oss-gc-dead-letters',
+  ARGO_OSS_ADMIN_GROUPS: 'system:masters,ml-platform-admins',
+  ARGO_OSS_ARTIFACT_ROOT: 'argo/artifacts/',
+  ARGO_OSS_WORKFLOW_KEY_PREFIX: '{{workflow.namespace}}/{{workflow.name}}/',
+  ARGO_OSS_PART_URL_TTL: '1800',
+  ARGO_OSS_AUTH_CACHE_SECONDS: '60',
+  ARGO_OSS_SERVED_ENDPOINTS: 'oss-cn-shanghai.aliyuncs.com,oss-cn-shanghai-internal.aliyuncs.com',
+  ARGO_OSS_DOWNLOAD_MODE: 'stream',
+  ARGO_OSS_DOWNLOAD_URL_TTL: '600',
+  ARGO_OSS_SHARE_SECRET: randomBytes(36).toString('base64'),
+  ARGO_OSS_SHARE_MAX_TTL: '604800',
+  ARGO_OSS_CONTENT_SECURITY_POLICY: "sandbox allow-same-origin allow-scripts; base-uri 'none'; default-src 'none'; img-src 'self' data:; style-src 'self' 'unsafe-inline'",
+  ARGO_OSS_X_FRAME_OPTIONS: 'SAMEORIGIN',
+  ARGO_OSS_GC_WHEN: 'Succeeded',
+  ARGO_OSS_GC_DELAY: '72h',
+  ARGO_OSS_GC_DRY_RUN: 'false',
+  ARGO_OSS_GC_MARK_DELETED: 'true',
+  ARGO_OSS_GC_STALE_UPLOAD_HOURS: '96',
+  ARGO_OSS_GC_NAMESPACES: 'ml-training,ml-serving,data-pipelines,argo',
+  ARGO_OSS_DOWNLOAD_DOMAIN: 'artifacts.ml-platform.example.com',
+};
+/** The server + token + CA way, with a service-account JWT and a cluster CA of realistic sizes. */
+const TOKEN_ROUTE: Record<string, string> = {
+  ...REALISTIC,
+  ARGO_OSS_KUBECONFIG_FILE: '',
+  ARGO_OSS_KUBE_SERVER: 'https://172.16.1.20:6443',
+  ARGO_OSS_KUBE_TOKEN: jwt(),
+  ARGO_OSS_KUBE_CA_BASE64: Buffer.from(`-----BEGIN CERTIFICATE-----\n${randomBytes(820).toString('base64').replace(/(.{64})/g, '$1\n')}\n-----END CERTIFICATE-----\n`).toString('base64'),
+};
 
-describe('s.yaml', () => {
-  it('is a Serverless Devs 3 project with region, bucket and role variables', () => {
-    expect(doc.edition).toBe('3.0.0');
-    expect(doc.name).toMatch(/^[a-zA-Z][\w-]*$/);
-    expect(doc.vars.region).toBe('cn-hangzhou');
-    expect(doc.vars.bucket).toBe('argo-artifacts');
-    expect(doc.vars.role).toMatch(/^acs:ram::.+:role\/[\w-]+$/);
+const COMPONENT: Record<string, Component> = { upload_coordinator: 'upload-coordinator', artifact_download: 'artifact-download', artifact_gc: 'artifact-gc' };
+/** Runtime variables a function reads that s.yaml deliberately does not set, and why. */
+const NOT_IN_S_YAML: Record<string, string> = {
+  OSS_ACCESS_KEY_ID: 'the role gives STS credentials; no long-lived keys in env',
+  OSS_ACCESS_KEY_SECRET: 'same',
+  OSS_SECURITY_TOKEN: 'same',
+  ALIBABA_CLOUD_ACCESS_KEY_ID: 'set by FC for custom runtimes',
+  ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'same',
+  ALIBABA_CLOUD_SECURITY_TOKEN: 'same',
+  FC_REGION: 'set by FC (FC_* names are reserved)',
+  FC_ACCOUNT_ID: 'same',
+  FC_FUNCTION_NAME: 'same',
+  FC_CUSTOM_LISTEN_PORT: 'same: FC sets it from customRuntimeConfig.port',
+  ARGO_OSS_KUBECONFIG_BASE64: 'a kubeconfig does not fit the 4 KB environment: ARGO_OSS_KUBECONFIG_FILE packages it as KUBECONFIG',
+};
+
+let defaults: Json;
+let realistic: Json;
+let tokenRoute: Json;
+let raw: string;
+const props = (doc: Json, resource: string): Json => doc.resources[resource].props;
+const envOf = (doc: Json, resource: string): Record<string, string> => props(doc, resource).environmentVariables;
+
+beforeAll(async () => {
+  home = await mkdtemp(join(tmpdir(), 's-yaml-home-'));
+  raw = await readFile(join(ROOT, 's.yaml'), 'utf8');
+  [defaults, realistic, tokenRoute] = await Promise.all([preview(), preview(REALISTIC), preview(TOKEN_ROUTE)]);
+});
+afterAll(async () => {
+  if (home) await rm(home, { recursive: true, force: true });
+});
+
+describe('s.yaml resolved by Serverless Devs', () => {
+  it('is a Serverless Devs 3 project of three fc3 functions and one fc3-domain', () => {
+    expect(defaults.edition).toBe('3.0.0');
+    expect(Object.fromEntries(Object.entries(defaults.resources as Json).map(([k, r]) => [k, r.component]))).toEqual({
+      upload_coordinator: 'fc3',
+      artifact_download: 'fc3',
+      artifact_download_domain: 'fc3-domain',
+      artifact_gc: 'fc3',
+    });
+    expect(defaults.vars.role).toBe(`acs:ram::${ACCOUNT}:role/argo-oss-artifacts-fc`);
+    expect(realistic.vars.role).toBe(`acs:ram::${ACCOUNT}:role/ml-platform-argo-oss-functions`);
   });
 
-  it('takes region and bucket from the environment when set', () => {
-    const custom = resolveTemplate(raw, { OSS_REGION: 'cn-shanghai', OSS_BUCKET: 'team-artifacts' });
-    for (const [, r] of Object.entries(custom.resources as Json)) expect(r.props.region).toBe('cn-shanghai');
-    expect(custom.resources.artifact_gc.props.environmentVariables.OSS_BUCKET).toBe('team-artifacts');
-  });
-
-  it('declares the three functions with the fc3 component', () => {
-    expect(functions.map(([name]) => name).sort()).toEqual(['artifact_download', 'artifact_gc', 'upload_coordinator']);
-    for (const [name] of Object.entries(doc.resources)) expect(name).toMatch(/^[a-z][a-z0-9_]*$/);
-  });
-
-  it.each(functions)('%s has the props fc3 requires, within its limits', (_, resource) => {
-    const p = resource.props;
-    expect(typeof p.region).toBe('string');
-    expect(p.functionName).toMatch(/^[a-zA-Z_][\w-]{0,63}$/);
-    expect(RUNTIMES).toContain(p.runtime);
-    expect(p.code).toMatch(/^\.\/dist\/[\w-]+$/);
-    if (p.runtime.startsWith('custom')) {
-      expect(p.customRuntimeConfig.port).toBe(9000);
-      expect(p.customRuntimeConfig.command).toEqual(['node', 'index.js']);
-      expect(p.environmentVariables.PATH).toContain('nodejs20');
-    } else {
-      expect(p.handler).toBe('index.handler');
-    }
-    expect(Number.isInteger(p.memorySize) && p.memorySize % 64 === 0 && p.memorySize >= 128 && p.memorySize <= 32768).toBe(true);
-    expect(Number.isInteger(p.timeout) && p.timeout >= 1 && p.timeout <= 86400).toBe(true);
-    expect(p.role).toBe(doc.vars.role);
-    for (const value of Object.values(p.environmentVariables as Json)) expect(typeof value).toBe('string');
-    expect(p.environmentVariables.OSS_BUCKET).toBe(doc.vars.bucket);
-  });
-
-  it.each(functions)('%s has well-formed triggers', (_, resource) => {
-    const triggers = resource.props.triggers as Json[];
-    expect(triggers.length).toBeGreaterThan(0);
-    for (const t of triggers) {
-      expect(t.triggerName).toMatch(/^[\w-]+$/);
-      expect(TRIGGER_TYPES).toContain(t.triggerType);
-      const c = t.triggerConfig;
-      if (t.triggerType === 'http') {
-        expect(['anonymous', 'function', 'jwt']).toContain(c.authType);
-        for (const m of c.methods) expect(HTTP_METHODS).toContain(m);
-      } else if (t.triggerType === 'timer') {
-        expect(typeof c.cronExpression).toBe('string');
-        expect(typeof c.enable).toBe('boolean');
-        expect(() => JSON.parse(c.payload)).not.toThrow();
-      } else if (t.triggerType === 'eventbridge') {
-        const pattern = JSON.parse(c.eventRuleFilterPattern);
-        expect(pattern.source).toEqual(['acs.cs']);
-        expect(c.eventSourceConfig.eventSourceType).toBe('Default');
+  it('every function validates against the fc3 props schema, with defaults and with every setting given', async () => {
+    const schema = JSON.parse(await readFile(join(ROOT, 'test/fixtures/fc3/props-schema.json'), 'utf8'));
+    const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+    for (const doc of [defaults, realistic, tokenRoute]) {
+      for (const [name, p] of fc3Functions(doc)) {
+        expect(validate(p), `${name}: ${JSON.stringify(validate.errors)}`).toBe(true);
+        for (const key of Object.keys(p)) expect(Object.keys(schema.properties), `${name}.${key} is not in the vendored schema`).toContain(key);
+        // The trigger configs against their own definitions (ITrigger's anyOf admits any object).
+        for (const t of p.triggers as Json[]) {
+          const def = { http: 'IHttpTriggerConfig', timer: 'ITimerTriggerConfig' }[t.triggerType as string];
+          if (def) expect(new Ajv({ strict: false }).validate({ definitions: schema.definitions, $ref: `#/definitions/${def}` }, t.triggerConfig), `${name}/${t.triggerName}`).toBe(true);
+        }
       }
     }
   });
 
-  it('artifact_gc: completion events from EventBridge, a reconcile timer, async retries with a dead-letter destination', async () => {
-    const { loadConfig } = await import('../shared/config');
-    const { parseGcPayload } = await import('../shared/gc/events');
-    const gc = doc.resources.artifact_gc.props as Json;
-    const [events, timer] = ['eventbridge', 'timer'].map((type) => (gc.triggers as Json[]).find((t) => t.triggerType === type)!);
-    const pattern = JSON.parse(events.triggerConfig.eventRuleFilterPattern);
-    expect(pattern).toEqual({ source: ['acs.cs'], type: ['cs:k8s:WorkflowRelatedEvent'], data: { reason: ['WorkflowSucceeded', 'WorkflowFailed', 'WorkflowTimedOut'] } });
-    expect(events.triggerConfig).toMatchObject({ triggerEnable: true, asyncInvocationType: true });
-    // The timer's payload, as FC wraps it, is a reconcile for the handler.
-    expect(parseGcPayload(JSON.stringify({ triggerTime: '2030-01-01T00:00:00Z', triggerName: timer.triggerName, payload: timer.triggerConfig.payload }))).toEqual([
-      { kind: 'reconcile', trigger: timer.triggerName },
-    ]);
-    expect(parseGcPayload(timer.triggerConfig.payload)).toEqual([{ kind: 'reconcile' }]);
-    // fc3 schema (IAsyncInvokeConfig): retries 0..8, event age 1..2592000, destinations as ARNs.
-    const async = gc.asyncInvokeConfig as Json;
-    expect(Number.isInteger(async.maxAsyncRetryAttempts) && async.maxAsyncRetryAttempts >= 1 && async.maxAsyncRetryAttempts <= 8).toBe(true);
-    expect(async.maxAsyncEventAgeInSeconds >= 1 && async.maxAsyncEventAgeInSeconds <= 2592000).toBe(true);
-    expect(async.destinationConfig.onFailure.destination).toMatch(/^acs:mns:cn-hangzhou:.+:\/queues\/[\w-]+\/messages$/);
-    expect(Object.keys(async).every((k) => ['asyncTask', 'destinationConfig', 'maxAsyncEventAgeInSeconds', 'maxAsyncRetryAttempts', 'qualifier'].includes(k))).toBe(true);
-    // Its environment is a valid configuration for the function.
-    const env = { ...gc.environmentVariables, ARGO_OSS_KUBE_SERVER: 'https://10.0.0.1:6443', ARGO_OSS_KUBE_TOKEN: 't' } as Record<string, string>;
-    expect(loadConfig(env)).toMatchObject({ gcWhen: 'Always', gcDelaySeconds: 0, gcDryRun: false, gcNamespaces: [] });
+  it('sets every runtime setting of each function from the environment (or says why not), and the result loads', () => {
+    for (const [resource, component] of Object.entries(COMPONENT)) {
+      const env = envOf(defaults, resource);
+      for (const v of variablesFor(component)) {
+        if (v.name in NOT_IN_S_YAML) continue;
+        expect(Object.keys(env), `${resource} does not set ${v.name}: add it to s.yaml and docs/deploy.md (or to NOT_IN_S_YAML with the reason)`).toContain(v.name);
+      }
+      for (const doc of [defaults, realistic, tokenRoute]) {
+        const e = { ...envOf(doc, resource) };
+        if (doc === defaults) e.ARGO_OSS_KUBE_SERVER = 'https://172.16.1.20:6443';
+        if (doc === defaults) e.ARGO_OSS_KUBE_TOKEN = 't';
+        expect(() => loadConfig(e), resource).not.toThrow();
+      }
+    }
+    // Pods prove themselves with a token made for the coordinator (the upload examples' audience);
+    // users' tokens reach the download function with the API server's.
+    expect(loadConfig(envOf(defaults, 'upload_coordinator')).tokenAudiences).toEqual(['argo-oss']);
+    expect(loadConfig(envOf(defaults, 'artifact_download')).tokenAudiences).toEqual([]);
+    expect(loadConfig(envOf(realistic, 'upload_coordinator')).workflowKeyPrefix).toBe('{{workflow.namespace}}/{{workflow.name}}/');
+    expect(loadConfig(envOf(realistic, 'artifact_gc'))).toMatchObject({ gcWhen: 'Succeeded', gcDelaySeconds: 72 * 3600, gcNamespaces: ['ml-training', 'ml-serving', 'data-pipelines', 'argo'] });
+    // Every knob that is not a runtime variable is documented in docs/deploy.md.
   });
 
-  it('artifact_download: a Node 20 web function on port 9000 with an HTTP trigger, behind an fc3-domain custom domain', async () => {
-    const { loadConfig } = await import('../shared/config');
-    const p = doc.resources.artifact_download.props as Json;
+  it('documents every setting it reads in docs/deploy.md', async () => {
+    const doc = await readFile(join(ROOT, 'docs/deploy.md'), 'utf8');
+    const names = new Set([...raw.matchAll(/env\('([A-Z0-9_]+)'/g)].map((m) => m[1]));
+    for (const name of names) expect(doc, `docs/deploy.md does not mention ${name}`).toContain(`\`${name}\``);
+  });
+
+  it("stays within FC's limits: environment ≤ 4 KB with realistic values, no FC_* names, timer before EventBridge", () => {
+    expect(deployProblems(defaults)).toEqual([]);
+    expect(deployProblems(realistic)).toEqual([]);
+    for (const [name, p] of fc3Functions(realistic)) {
+      expect(environmentBytes(p.environmentVariables), name).toBeLessThanOrEqual(FC_ENV_LIMIT_BYTES);
+      expect(Object.keys(p.environmentVariables).filter((k) => k.startsWith('FC_')), name).toEqual([]);
+    }
+    // Server + token + CA: whichever function it does not fit is named, with the kubeconfig file as the fix.
+    for (const problem of deployProblems(tokenRoute)) expect(problem).toMatch(/over FC's 4096.*ARGO_OSS_KUBECONFIG_FILE/);
+    expect(environmentBytes(envOf(tokenRoute, 'artifact_download'))).toBeGreaterThan(environmentBytes(envOf(realistic, 'artifact_download')) + 2000);
+    // The checks catch what they are for.
+    const broken = structuredClone(realistic);
+    props(broken, 'artifact_gc').triggers.reverse();
+    props(broken, 'upload_coordinator').environmentVariables.FC_SERVER_PORT = '9000';
+    props(broken, 'artifact_download').environmentVariables.ARGO_OSS_KUBECONFIG_BASE64 = 'x'.repeat(4400);
+    expect(deployProblems(broken)).toEqual([
+      expect.stringMatching(/^upload_coordinator: environment variable FC_SERVER_PORT: FC reserves/),
+      expect.stringMatching(/^artifact_download: its environment is \d+ bytes, over FC's 4096 \(largest: ARGO_OSS_KUBECONFIG_BASE64 4400 B/),
+      expect.stringMatching(/^artifact_gc: list timer and HTTP triggers before EventBridge triggers/),
+    ]);
+  });
+
+  it('the download web function listens where FC says: customRuntimeConfig.port, which FC passes as FC_CUSTOM_LISTEN_PORT', () => {
+    const p = props(defaults, 'artifact_download');
     expect(p.runtime).toBe('custom.debian10');
-    expect(p.customRuntimeConfig).toMatchObject({ command: ['node', 'index.js'], port: 9000 });
+    expect(p.customRuntimeConfig).toEqual({ command: ['node', 'index.js'], port: 9000 });
+    expect(loadConfig({ FC_CUSTOM_LISTEN_PORT: String(p.customRuntimeConfig.port) }).listenPort).toBe(9000);
     expect(p.environmentVariables.PATH.split(':')[0]).toMatch(/\/nodejs20\/bin$/);
     expect(p.timeout).toBeGreaterThanOrEqual(3600); // hour-long downloads
-    const http = (p.triggers as Json[]).find((t) => t.triggerType === 'http')!;
-    expect([...http.triggerConfig.methods].sort()).toEqual(['GET', 'HEAD', 'POST']);
-    // The FC default domain forces downloads and is for tests only: one custom domain routes every path here.
-    const domains = Object.values(doc.resources as Json).filter((r) => r.component === 'fc3-domain');
-    expect(domains).toHaveLength(1);
-    const d = domains[0].props as Json;
-    expect(d.region).toBe(doc.vars.region);
-    expect(d.domainName).toBe('auto');
-    expect(['HTTP', 'HTTPS', 'HTTP,HTTPS']).toContain(d.protocol);
-    expect(d.routeConfig.routes).toHaveLength(1);
-    const route = d.routeConfig.routes[0] as Json;
-    expect(route.path).toBe('/*');
-    const ref = /^\$\{resources\.(\w+)\.props\.functionName\}$/.exec(route.functionName);
-    expect(ref?.[1]).toBe('artifact_download');
-    for (const m of ['GET', 'HEAD', 'POST']) expect(route.methods).toContain(m);
-    expect(resolveTemplate(raw, { ARGO_OSS_DOWNLOAD_DOMAIN: 'artifacts.example.com' }).resources.artifact_download_domain.props.domainName).toBe('artifacts.example.com');
-    // Its environment is a valid configuration for the function, with the cluster and a share secret set.
-    const env = { ...p.environmentVariables, ARGO_OSS_KUBE_SERVER: 'https://10.0.0.1:6443', ARGO_OSS_KUBE_TOKEN: 't', ARGO_OSS_SHARE_SECRET: 's'.repeat(32) } as Record<string, string>;
-    expect(loadConfig(env)).toMatchObject({ downloadMode: 'stream', shareSecret: 's'.repeat(32), artifactRoot: '' });
   });
 
-  it('builds the bundles before deploying', () => {
-    const actions = Object.values(doc.resources as Json).flatMap((r) => r.actions?.['pre-deploy'] ?? []);
-    expect(actions.map((a: Json) => a.run)).toContain('npm run build');
+  it('GC hears only terminal workflow events, in the trigger filter and in the parser', () => {
+    const gc = props(defaults, 'artifact_gc');
+    const eb = (gc.triggers as Json[]).find((t) => t.triggerType === 'eventbridge')!;
+    const pattern = JSON.parse(eb.triggerConfig.eventRuleFilterPattern);
+    expect(pattern).toEqual({ source: ['acs.cs'], type: ['cs:k8s:WorkflowRelatedEvent'], data: { reason: ['WorkflowSucceeded', 'WorkflowFailed'] } });
+    const event = (reason: string) => ({ specversion: '1.0', id: reason, source: 'acs.cs', type: 'cs:k8s:WorkflowRelatedEvent', data: { reason, involvedObject: { kind: 'Workflow', namespace: 'argo', name: 'wf', uid: 'u' } } });
+    for (const reason of pattern.data.reason) expect(parseGcPayload(JSON.stringify(event(reason)))[0].kind, reason).toBe('workflow-event');
+    // Argo emits WorkflowTimedOut as a warning before it fails the workflow: not a completion.
+    expect(parseGcPayload(JSON.stringify(event('WorkflowTimedOut')))[0]).toMatchObject({ kind: 'ignored' });
+    // The timer's payload, as FC wraps it, is a reconcile.
+    const timer = (gc.triggers as Json[]).find((t) => t.triggerType === 'timer')!;
+    expect(parseGcPayload(JSON.stringify({ triggerTime: '2030-01-01T00:00:00Z', triggerName: timer.triggerName, payload: timer.triggerConfig.payload }))).toEqual([{ kind: 'reconcile', trigger: timer.triggerName }]);
+    expect((gc.triggers as Json[]).map((t) => t.triggerType)).toEqual(['timer', 'eventbridge']);
+  });
+
+  it('the dead-letter queue is off by default; on, it is the named MNS queue and docs/deploy.md gives the exact RAM statement', async () => {
+    expect(props(defaults, 'artifact_gc').asyncInvokeConfig).toEqual({ maxAsyncRetryAttempts: 3, maxAsyncEventAgeInSeconds: 86400, destinationConfig: {} });
+    const arn = `acs:mns:cn-shanghai:${ACCOUNT}:/queues/argo-oss-gc-dead-letters/messages`;
+    expect(props(realistic, 'artifact_gc').asyncInvokeConfig.destinationConfig).toEqual({ onFailure: { destination: arn } });
+    const doc = await readFile(join(ROOT, 'docs/deploy.md'), 'utf8');
+    const statement = JSON.parse(/```json\n(\{[^`]*"mns:SendMessage"[^`]*\})\n```/.exec(doc)![1]);
+    expect(statement).toEqual({ Effect: 'Allow', Action: ['mns:SendMessage'], Resource: ['acs:mns:<region>:<account-id>:/queues/<queue>/messages'] });
+    const [, region, account, queue] = /^acs:mns:([^:]+):(\d+):\/queues\/([^/]+)\/messages$/.exec(arn)!;
+    expect(statement.Resource[0].replace('<region>', region).replace('<account-id>', account).replace('<queue>', queue)).toBe(arn);
+  });
+
+  it('no VPC by default (what fc3 itself sends for none); the VPC variables when set', () => {
+    for (const [, p] of fc3Functions(defaults)) expect(p.vpcConfig).toEqual({ vpcId: '', vSwitchIds: [], securityGroupId: '' });
+    for (const [, p] of fc3Functions(realistic)) {
+      expect(p.vpcConfig).toEqual({ vpcId: REALISTIC.ARGO_OSS_VPC_ID, vSwitchIds: REALISTIC.ARGO_OSS_VSWITCH_IDS.split(','), securityGroupId: REALISTIC.ARGO_OSS_SECURITY_GROUP_ID });
+    }
+  });
+
+  it('packages the kubeconfig and the lifecycle rules when given, as /code files the functions read', async () => {
+    for (const [, p] of fc3Functions(defaults)) expect(p.environmentVariables.KUBECONFIG).toBe('');
+    for (const [, p] of fc3Functions(realistic)) expect(p.environmentVariables.KUBECONFIG).toBe('/code/kubeconfig');
+    expect(envOf(defaults, 'artifact_gc').ARGO_OSS_LIFECYCLE_RULES).toBe('');
+    expect(envOf(realistic, 'artifact_gc').ARGO_OSS_LIFECYCLE_RULES).toBe('/code/lifecycle-rules.yaml');
+    const dir = await mkdtemp(join(tmpdir(), 'stage-'));
+    try {
+      await writeFile(join(dir, 'kc.yaml'), 'apiVersion: v1\nkind: Config\n');
+      await writeFile(join(dir, 'rules.yaml'), 'rules: []\n');
+      const copied = stagePackageFiles(join(dir, 'dist'), { ARGO_OSS_KUBECONFIG_FILE: join(dir, 'kc.yaml'), ARGO_OSS_LIFECYCLE_RULES_FILE: join(dir, 'rules.yaml') });
+      expect(copied.map((c) => c.slice(dir.length + 1)).sort()).toEqual([
+        'dist/artifact-download/kubeconfig',
+        'dist/artifact-gc/kubeconfig',
+        'dist/artifact-gc/lifecycle-rules.yaml',
+        'dist/upload-coordinator/kubeconfig',
+      ]);
+      expect(await readFile(join(dir, 'dist/artifact-gc/kubeconfig'), 'utf8')).toContain('kind: Config');
+      expect(() => stagePackageFiles(join(dir, 'dist'), { ARGO_OSS_KUBECONFIG_FILE: join(dir, 'missing') })).toThrow(/ARGO_OSS_KUBECONFIG_FILE=.*missing: no such file/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('the download domain follows ARGO_OSS_DOWNLOAD_DOMAIN and routes every path to the download function', () => {
+    const d = props(defaults, 'artifact_download_domain');
+    expect(d).toMatchObject({ region: 'cn-hangzhou', domainName: 'auto', protocol: 'HTTP' });
+    expect(d.routeConfig.routes).toEqual([{ path: '/*', functionName: props(defaults, 'artifact_download').functionName, methods: ['GET', 'HEAD', 'POST'], qualifier: 'LATEST' }]);
+    expect(props(realistic, 'artifact_download_domain').domainName).toBe(REALISTIC.ARGO_OSS_DOWNLOAD_DOMAIN);
+  });
+});
+
+describe('npm run deploy', () => {
+  it('builds once (in scripts/deploy.ts, no build action in s.yaml)', async () => {
+    const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8'));
+    expect(pkg.scripts.deploy).toBe('node bin/run-ts.mjs scripts/deploy.ts');
+    expect(Object.values(defaults.resources as Json).some((r) => r.actions)).toBe(false);
+    expect((await readFile(join(ROOT, 'scripts/deploy.ts'), 'utf8')).match(/'build\.mjs'/g)).toHaveLength(1);
+  });
+
+  it('without Serverless Devs credentials it says how to add them, before building anything', async () => {
+    const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn(process.execPath, [join(ROOT, 'bin/run-ts.mjs'), join(ROOT, 'scripts/deploy.ts')], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d));
+      child.stderr.on('data', (d: Buffer) => (out += d));
+      child.on('close', (code) => resolve({ code, out }));
+    });
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('npx s config add -a default --AccessKeyID <id> --AccessKeySecret <secret> --AccountID <account id>');
+    expect(r.out).not.toMatch(/loads$/m); // scripts/build.mjs never ran
+  });
+
+  it('prints the deployed URLs from what `s deploy` / `s info` report', () => {
+    const rows = endpointsOf({
+      upload_coordinator: { region: 'cn-shanghai', functionName: 'argo-oss-upload-coordinator', url: { system_url: 'https://argo-oss-upload-coordinator-abc.cn-shanghai.fcapp.run', system_intranet_url: 'https://x-internal' } },
+      artifact_download: { functionName: 'argo-oss-artifact-download', url: { system_url: 'https://argo-oss-artifact-download-def.cn-shanghai.fcapp.run' } },
+      artifact_download_domain: { domainName: 'artifacts.ml-platform.example.com', protocol: 'HTTP,HTTPS' },
+      artifact_gc: { functionName: 'argo-oss-artifact-gc' },
+    });
+    expect(rows.map((r) => [r.resource, r.url])).toEqual([
+      ['upload_coordinator', 'https://argo-oss-upload-coordinator-abc.cn-shanghai.fcapp.run'],
+      ['artifact_download', 'https://argo-oss-artifact-download-def.cn-shanghai.fcapp.run'],
+      ['artifact_download_domain', 'https://artifacts.ml-platform.example.com'],
+    ]);
+    const text = formatEndpoints(rows);
+    expect(text).toContain('ARGO_OSS_COORDINATOR');
+    expect(text).toContain('npm run deploy -- --info');
   });
 });

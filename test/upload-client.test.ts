@@ -6,7 +6,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crc64 } from '../shared/crc64';
-import { CoordinatorClient, CoordinatorError, backoffDelay } from '../shared/upload/client';
+import { backoffDelay } from '../shared/backoff';
+import { CoordinatorClient, CoordinatorError } from '../shared/upload/client';
 import { startTestCoordinator, type TestCoordinator } from './helpers/coordinator';
 
 let c: TestCoordinator;

@@ -2,10 +2,9 @@
 // V4 signatures) and local Kubernetes API (real client-node). Parts go to the presigned URLs with fetch.
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { crc64 } from '../shared/crc64';
+import { crc64, foldCrc64 } from '../shared/crc64';
 import { completeMultipartUpload, getObject, getObjectTags, headObject, listAllParts, listObjectsPage, uploadPart } from '../shared/oss';
 import { readManifest, writeManifest } from '../shared/upload/manifest';
-import { foldCrc64 } from '../shared/upload/service';
 import type { SignedPart, StartUploadResponse } from '../shared/upload/protocol';
 import { startTestCoordinator, type TestCoordinator } from './helpers/coordinator';
 
@@ -226,7 +225,7 @@ describe('upload coordinator', () => {
   });
 
   it('writers=3: three pods of the workflow each upload their shard, complete needs all of them', async () => {
-    const key = 'wf-fan/out/big.bin';
+    const key = 'argo/wf-fan/out/big.bin';
     const data = randomBytes(10 * KB100 + 777);
     const pods = await Promise.all([1, 2, 3].map(() => c.podToken('wf-fan')));
     // Each pod starts with the same description and gets the same upload and plan.
@@ -375,37 +374,37 @@ describe('upload coordinator: auth', () => {
     const adminStart = await c.api('POST', '/uploads', { token: c.adminToken, body: body('anywhere/x') });
     expect(adminStart.status).toBe(201);
     const a = await c.podToken('wf-a');
-    const own = await c.api('POST', '/uploads', { token: a, body: body('wf-a/pod/out.bin') });
+    const own = await c.api('POST', '/uploads', { token: a, body: body('argo/wf-a/pod/out.bin') });
     expect(own.status).toBe(201);
     expect((await readManifest(c.oss, own.body.uploadId))!.owner).toMatchObject({ admin: false, workflow: 'wf-a', namespace: 'argo', username: 'system:serviceaccount:argo:default' });
-    for (const key of ['wf-b/pod/out.bin', 'wf-ab/x', 'wf-a', 'anywhere/x']) {
+    for (const key of ['argo/wf-b/pod/out.bin', 'argo/wf-ab/x', 'argo/wf-a', 'anywhere/x']) {
       const r = await c.api('POST', '/uploads', { token: a, body: body(key) });
       expect(r.status, key).toBe(403);
-      expect(r.body.error).toMatchObject({ code: 'Forbidden', field: 'key', details: { allowedPrefix: 'wf-a/' } });
+      expect(r.body.error).toMatchObject({ code: 'Forbidden', field: 'key', details: { allowedPrefix: 'argo/wf-a/' } });
     }
-    expect((await c.listUploads()).map((u) => u.key).sort()).toEqual(['anywhere/x', 'wf-a/pod/out.bin']);
+    expect((await c.listUploads()).map((u) => u.key).sort()).toEqual(['anywhere/x', 'argo/wf-a/pod/out.bin']);
   });
 
   it("a token of workflow A cannot touch workflow B's upload", async () => {
     const a = await c.podToken('wf-a');
     const b = await c.podToken('wf-b');
-    const up = await c.api('POST', '/uploads', { token: b, body: body('wf-b/secret.bin') });
+    const up = await c.api('POST', '/uploads', { token: b, body: body('argo/wf-b/secret.bin') });
     expect(up.status).toBe(201);
     const id = up.body.uploadId;
     // With B's key: forbidden by the prefix rule.
-    expect((await c.api('POST', `/uploads/${id}/sign`, { token: a, body: { key: 'wf-b/secret.bin', parts: [{ partNumber: 1 }] } })).status).toBe(403);
-    expect((await c.api('GET', `/uploads/${id}?key=wf-b/secret.bin`, { token: a })).status).toBe(403);
-    expect((await c.api('DELETE', `/uploads/${id}?key=wf-b/secret.bin`, { token: a })).status).toBe(403);
-    expect((await c.api('POST', `/uploads/${id}/complete`, { token: a, body: { key: 'wf-b/secret.bin' } })).status).toBe(403);
+    expect((await c.api('POST', `/uploads/${id}/sign`, { token: a, body: { key: 'argo/wf-b/secret.bin', parts: [{ partNumber: 1 }] } })).status).toBe(403);
+    expect((await c.api('GET', `/uploads/${id}?key=argo/wf-b/secret.bin`, { token: a })).status).toBe(403);
+    expect((await c.api('DELETE', `/uploads/${id}?key=argo/wf-b/secret.bin`, { token: a })).status).toBe(403);
+    expect((await c.api('POST', `/uploads/${id}/complete`, { token: a, body: { key: 'argo/wf-b/secret.bin' } })).status).toBe(403);
     // With its own key and B's uploadId: no such upload for that key.
-    const r = await c.api('POST', `/uploads/${id}/sign`, { token: a, body: { key: 'wf-a/x.bin', parts: [{ partNumber: 1 }] } });
+    const r = await c.api('POST', `/uploads/${id}/sign`, { token: a, body: { key: 'argo/wf-a/x.bin', parts: [{ partNumber: 1 }] } });
     expect(r.status).toBe(404);
-    expect((await c.api('GET', `/uploads/${id}?key=wf-b/secret.bin`, { token: b })).status).toBe(200);
+    expect((await c.api('GET', `/uploads/${id}?key=argo/wf-b/secret.bin`, { token: b })).status).toBe(200);
   });
 
   it('403 for a pod token whose uid is not the pod\'s, a pod outside any workflow, a plain user', async () => {
     const stale = await c.podToken('wf-a', { tokenPodUid: '00000000-0000-4000-8000-000000000000' });
-    const r = await c.api('POST', '/uploads', { token: stale, body: body('wf-a/x') });
+    const r = await c.api('POST', '/uploads', { token: stale, body: body('argo/wf-a/x') });
     expect(r.status).toBe(403);
     expect(r.body.error.message).toContain('uid');
 
@@ -417,18 +416,18 @@ describe('upload coordinator: auth', () => {
       { token: 'bob-token', user: 'bob', groups: ['devs'] },
     ]);
     expect(gone).toBeTruthy();
-    const lonely = await c.api('POST', '/uploads', { token: 'lonely-token', body: body('wf-a/x') });
+    const lonely = await c.api('POST', '/uploads', { token: 'lonely-token', body: body('argo/wf-a/x') });
     expect(lonely.status).toBe(403);
-    expect(lonely.body.error.message).toContain('workflows.argoproj.io/workflow');
-    expect((await c.api('POST', '/uploads', { token: 'ghost-token', body: body('wf-a/x') })).status).toBe(403);
-    expect((await c.api('POST', '/uploads', { token: 'bob-token', body: body('wf-a/x') })).status).toBe(403);
-    expect((await c.listUploads()).filter((u) => u.key === 'wf-a/x')).toEqual([]);
+    expect(lonely.body.error.message).toContain('ownerReference');
+    expect((await c.api('POST', '/uploads', { token: 'ghost-token', body: body('argo/wf-a/x') })).status).toBe(403);
+    expect((await c.api('POST', '/uploads', { token: 'bob-token', body: body('argo/wf-a/x') })).status).toBe(403);
+    expect((await c.listUploads()).filter((u) => u.key === 'argo/wf-a/x')).toEqual([]);
   });
 
   it('503 AuthUnavailable (retryable) when the Kubernetes API cannot be reached', async () => {
     const token = await c.podToken('wf-a');
     await c.kube.api.close();
-    const r = await c.api('POST', '/uploads', { token, body: body('wf-a/x') });
+    const r = await c.api('POST', '/uploads', { token, body: body('argo/wf-a/x') });
     expect(r.status).toBe(503);
     expect(r.body.error.code).toBe('AuthUnavailable');
     expect(r.headers.get('retry-after')).toBeTruthy();

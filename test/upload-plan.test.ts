@@ -1,7 +1,7 @@
 // Pure planning and key rules of the upload coordinator.
 import { describe, expect, it } from 'vitest';
 import { HttpError } from '../shared/http/errors';
-import { crc64 } from '../shared/crc64';
+import { crc64, foldCrc64 } from '../shared/crc64';
 import { validateArtifactKey, workflowKeyPrefix } from '../shared/tenancy';
 import { indexKeyFor } from '../shared/upload/manifest';
 import {
@@ -14,7 +14,6 @@ import {
   planUpload,
   type Plan,
 } from '../shared/upload/plan';
-import { foldCrc64 } from '../shared/upload/service';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -213,9 +212,9 @@ describe('workflowKeyPrefix', () => {
 
 describe('start identity and CRC folding', () => {
   it('changes the index key with size, fingerprint and layout, not with the order of tags', () => {
-    const base = { key: 'k', size: 10, fingerprint: 'f', writers: 1, tags: { a: '1', b: '2' } };
+    const base = { owner: 'workflow:argo/uid-1', key: 'k', size: 10, fingerprint: 'f', writers: 1, tags: { a: '1', b: '2' } };
     expect(indexKeyFor(base)).toBe(indexKeyFor({ ...base, tags: { b: '2', a: '1' } }));
-    for (const other of [{ size: 11 }, { fingerprint: 'g' }, { writers: 2 }, { partSize: 102400 }, { key: 'k2' }, { contentType: 'text/plain' }]) {
+    for (const other of [{ size: 11 }, { fingerprint: 'g' }, { writers: 2 }, { partSize: 102400 }, { key: 'k2' }, { contentType: 'text/plain' }, { owner: 'workflow:argo/uid-2' }]) {
       expect(indexKeyFor({ ...base, ...other })).not.toBe(indexKeyFor(base));
     }
   });

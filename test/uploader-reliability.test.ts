@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crc64 } from '../shared/crc64';
 import { getObject, headObject, type OssClient } from '../shared/oss';
 import { startGateway } from '../local/gateway';
-import { uploadCoordinatorMount } from '../local/stack';
+import { uploadCoordinatorMount } from '../local/upload-mount';
 import { LOCAL_DEFAULT_REGION } from '../local/defaults';
 import { uploadFile } from '../cli/upload';
 import { runCli } from './helpers/cli';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { crc64 } from '../shared/crc64';
+import { crc64, foldCrc64 } from '../shared/crc64';
 import type { CoordinatorClient } from '../shared/upload/client';
 import type { SignPartsRequest, SignPartsResponse, UploadPlan } from '../shared/upload/protocol';
 import {
@@ -15,7 +15,6 @@ import {
   UrlBroker,
   createTgzStream,
   decide,
-  foldCrc64,
   formatBytes,
   parseSize,
   planRanges,

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { crc64 } from '../shared/crc64';
 import { getObject, getObjectStream, headObject, listAllParts } from '../shared/oss';
 import { uploadFile, UploadError } from '../cli/upload';
+import { MAX_WRITERS } from '../shared/upload/plan';
 import { ARGO_OSS_BIN, runCli } from './helpers/cli';
 import { startTestCoordinator, type TestCoordinator } from './helpers/coordinator';
 import { extractTgz } from './helpers/uploader';
@@ -144,14 +145,14 @@ describe('argo-oss upload', () => {
   it('refuses a key of another workflow with a clear message and a non-zero exit', async () => {
     const { path } = await makeFile('foreign.bin', 200 * KiB);
     const token = await c.podToken('wf-a');
-    const r = await runCli(['upload', path, '--key', 'wf-b/out.bin', '--token', token, '--json'], env({ ARGO_OSS_TOKEN: '' }));
+    const r = await runCli(['upload', path, '--key', 'argo/wf-b/out.bin', '--token', token, '--json'], env({ ARGO_OSS_TOKEN: '' }));
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/argo-oss upload: could not start the upload: the coordinator answered 403 \w+: .*may only write keys under wf-a\/ \(field key\)/);
-    expect(JSON.parse(r.stdout)).toMatchObject({ key: 'wf-b/out.bin', error: { code: expect.any(String), message: expect.stringContaining('403') } });
+    expect(r.stderr).toMatch(/argo-oss upload: could not start the upload: the coordinator answered 403 \w+: .*may only write keys under argo\/wf-a\/ \(field key\)/);
+    expect(JSON.parse(r.stdout)).toMatchObject({ key: 'argo/wf-b/out.bin', error: { code: expect.any(String), message: expect.stringContaining('403') } });
     // and its own key works with the same token
-    const ok = await runCli(['upload', path, '--key', 'wf-a/out.bin', '--token', token, '--quiet'], env({ ARGO_OSS_TOKEN: '' }));
+    const ok = await runCli(['upload', path, '--key', 'argo/wf-a/out.bin', '--token', token, '--quiet'], env({ ARGO_OSS_TOKEN: '' }));
     expect(ok.code, ok.stderr).toBe(0);
-    expect(ok.stdout).toMatch(/^uploaded wf-a\/out.bin: 200 KiB in 1 part, CRC-64 \d+ verified/);
+    expect(ok.stdout).toMatch(/^uploaded argo\/wf-a\/out.bin: 200 KiB in 1 part, CRC-64 \d+ verified/);
   });
 
   it('uploads a directory as a tgz stream in Argo’s layout', async () => {
@@ -209,6 +210,9 @@ describe('argo-oss upload: bad usage exits 2 naming the flag', () => {
     [['upload', '@file', '--key', 'k', '--token-file', '/nonexistent/token'], /--token-file: cannot read a token/],
     [['upload', '@file', '--key', 'k', '--writers', '2'], /--writers needs --writer/],
     [['upload', '@file', '--key', 'k', '--writers', '2', '--writer', '3'], /--writer must be from 1 to --writers/],
+    // The CLI's limits are the coordinator's (shared/upload/plan.ts): refused before any request.
+    [['upload', '@file', '--key', 'k', '--writers', String(MAX_WRITERS + 1), '--writer', '1'], new RegExp(`--writers must be an integer from 1 to ${MAX_WRITERS}`)],
+    [['upload', '@file', '--key', 'k', '--upload-id', 'u', '--writer', String(MAX_WRITERS + 1)], new RegExp(`--writer must be an integer from 1 to ${MAX_WRITERS}`)],
     [['upload', '@file', '--key', 'k', '--tag', 'novalue'], /--tag must be KEY=VALUE/],
     [['upload', '@file', '--key', 'k', '--bogus'], /--bogus/],
     [['upload', '@dir', '--key', 'k'], /is a directory: add --archive tgz/],

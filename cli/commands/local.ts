@@ -91,6 +91,7 @@ export const localCommand: Command = {
         `  downloads   ${stack.gateway.url}/artifact-files/<ns>/workflows/<wf>/<node>/outputs/<artifact>/`,
         `              (also /artifacts, /input-artifacts, POST /share; workflows from ${join(clusterDir, 'workflows')})`,
         `  GC          POST ${stack.gateway.url}/events (CloudEvents)   POST ${stack.gateway.url}/reconcile`,
+        '              (admin routes: Authorization: Bearer <admin token>)',
         '',
         `In another terminal:  source ${stack.envFile}   (then: npm run demo)`,
         'Press Ctrl-C to stop.',

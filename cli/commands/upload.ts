@@ -1,14 +1,10 @@
 import { existsSync, statSync } from 'node:fs';
 import { count, plural } from '../../shared/numbers';
-import { readFile } from 'node:fs/promises';
 import { parseFlags, UsageError, type Command } from '../command';
 import { DEFAULT_CONCURRENCY, UploadError, uploadDirectoryTgz, uploadFile, type UploadSummary } from '../upload';
 import { formatBytes, parseSize } from '../upload/size';
-
-/** In a pod, the projected service-account token (kubelet rotates the file; it is re-read). */
-export const SERVICE_ACCOUNT_TOKEN_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/token';
-const MIN_PART = 100 * 1024;
-const MAX_PART = 5 * 1024 ** 3;
+import { MAX_PART_SIZE, MAX_WRITERS, MIN_PART_SIZE } from '../../shared/upload/plan';
+import { SERVICE_ACCOUNT_TOKEN_FILE, tokenFromFile } from '../upload/token';
 
 const usage = `Usage: argo-oss upload PATH --key KEY [options]
 
@@ -40,7 +36,7 @@ Options:
                          (concurrency + 1) x part size of space)
 
 Fan-out (several pods upload one file, each a shard of its parts):
-  --writers N            number of writers in the plan (every writer passes the same N)
+  --writers N            number of writers in the plan, 1-${MAX_WRITERS} (every writer passes the same N)
   --writer I             upload only writer I's shard (1..N). The writer that finds every part in
                          OSS completes the object; the others exit 0 once their shard is verified
   --fingerprint F        identity of the source shared by all writers (default size:mtime:inode of
@@ -70,16 +66,6 @@ function pairs(flag: string, values: string[] | undefined): Record<string, strin
     out[v.slice(0, i)] = v.slice(i + 1);
   }
   return out;
-}
-
-/** A token read from a file, cached briefly: projected tokens are rotated on disk by the kubelet. */
-function tokenFromFile(path: string): () => Promise<string> {
-  let cached: { token: string; at: number } | undefined;
-  return async () => {
-    if (cached && Date.now() - cached.at < 30_000) return cached.token;
-    cached = { token: (await readFile(path, 'utf8')).trim(), at: Date.now() };
-    return cached.token;
-  };
 }
 
 export const uploadCommand: Command = {
@@ -151,14 +137,14 @@ export const uploadCommand: Command = {
       } catch (err) {
         throw new UsageError(`--part-size: ${(err as Error).message}`);
       }
-      if (partSize < MIN_PART || partSize > MAX_PART) {
-        throw new UsageError(`--part-size must be from 100KB (${MIN_PART} bytes) to 5GiB, got ${JSON.stringify(values['part-size'])}`);
+      if (partSize < MIN_PART_SIZE || partSize > MAX_PART_SIZE) {
+        throw new UsageError(`--part-size must be from 100KB (${MIN_PART_SIZE} bytes) to 5GiB, got ${JSON.stringify(values['part-size'])}`);
       }
     }
     const archive = values.archive ?? 'none';
     if (archive !== 'tgz' && archive !== 'none') throw new UsageError(`--archive must be tgz or none, got ${JSON.stringify(archive)}`);
-    const writers = positiveInt('writers', values.writers, 1, 10_000);
-    const writer = positiveInt('writer', values.writer, 1, 10_000);
+    const writers = positiveInt('writers', values.writers, 1, MAX_WRITERS);
+    const writer = positiveInt('writer', values.writer, 1, MAX_WRITERS);
     if (writers !== undefined && writer === undefined) throw new UsageError('--writers needs --writer I (this pod\'s shard)');
     if (writer !== undefined && writers === undefined && values['upload-id'] === undefined) throw new UsageError('--writer needs --writers N or --upload-id ID');
     if (writer !== undefined && writers !== undefined && writer > writers) throw new UsageError(`--writer must be from 1 to --writers (${writers}), got ${writer}`);

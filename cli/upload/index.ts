@@ -10,7 +10,6 @@ export {
   uploadFile,
   uploadStream,
   uploadDirectoryTgz,
-  foldCrc64,
   UploadError,
   DEFAULT_CONCURRENCY,
   type UploadOptions,
@@ -22,9 +21,10 @@ export { putPart, createAgents, BufferPool, type Agents, type FileRangeBody, typ
 export { decide, DEFAULT_RETRY_POLICY, type Decision, type PartFailure, type RetryPolicy } from './retry';
 export { AsyncQueue, Semaphore, UrlBroker, runPool } from './scheduler';
 export { verifyUploadedParts, type ResumeCheck, type VerifiedPart } from './resume';
-export { fileFingerprint, planRanges, partRange, openRange, crc64OfRange, type PartRange } from './source';
+export { fileFingerprint, planRanges, openRange, crc64OfRange, type PartRange } from './source';
 export { createTgzStream } from './tgz';
 export { startSpooler, type SpooledPart } from './spool';
 export { Progress, autoMode, type ProgressMode } from './progress';
 export { parseSize, formatBytes, formatDuration } from './size';
+export { tokenFromFile, SERVICE_ACCOUNT_TOKEN_FILE } from './token';
 export { CoordinatorClient, CoordinatorError } from '../../shared/upload/client';

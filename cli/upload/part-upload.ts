@@ -100,13 +100,20 @@ export function putPart(req: PutPartRequest): Promise<PutPartResult> {
     let stopped = false;
     let bodyError: Error | undefined;
     let source: Readable | undefined;
+    /** The file-range pump; settles once its buffers are back in the pool. */
+    let pumped: Promise<void> | undefined;
     const finish = (result: PutPartResult | Error) => {
       stopped = true;
       if (settled) return;
       settled = true;
       source?.destroy();
-      if (result instanceof Error) reject(result);
-      else resolve(result);
+      const settle = () => (result instanceof Error ? reject(result) : resolve(result));
+      // The caller hears the outcome only after the pump has given its buffers back: the next attempt
+      // reuses them instead of growing the pool. A request that did not finish its body is closed,
+      // which ends the pump (its socket is mid-request, never reusable anyway).
+      if (!pumped) return settle();
+      if (!request.writableFinished) request.destroy();
+      void pumped.then(settle, settle);
     };
     const failBody = (err: Error) => {
       bodyError = err;
@@ -144,7 +151,8 @@ export function putPart(req: PutPartRequest): Promise<PutPartResult> {
       stream.on('end', () => (hasher.bytes !== req.length ? shortBody() : request.end()));
       stream.on('error', failBody);
     } else {
-      pumpFileRange(req.body, request, hasher, req.onBytes, () => stopped).then(
+      pumped = pumpFileRange(req.body, request, hasher, req.onBytes, () => stopped);
+      pumped.then(
         () => {
           if (stopped) return;
           if (hasher.bytes !== req.length) shortBody();

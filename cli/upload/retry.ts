@@ -11,7 +11,6 @@
 //   any other 4xx                               → stop with the OSS code and message
 // Each class has its own budget, so a long run of expiries cannot eat the transient-error budget.
 import { networkReason, noAnswer } from '../network';
-export { backoffDelay, sleep } from '../../shared/upload/client';
 
 export interface RetryPolicy {
   /** Attempts per part for transient failures (network, 5xx, 429); default 10. */

@@ -1,4 +1,5 @@
-// Byte sizes on the command line and in progress output (shared/size.ts), and durations.
+// Byte sizes (shared/size.ts) and durations in progress output.
+
 export { formatBytes, parseSize } from '../../shared/size';
 
 /** 3725 s → "1h02m05s"; 65 → "1m05s"; 7.2 → "7s". */

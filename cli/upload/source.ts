@@ -1,8 +1,10 @@
-// The bytes to upload: a file's identity (fingerprint), its part ranges, each range as a read stream,
-// and the CRC-64 of a range (used to re-verify parts already in OSS when resuming).
+// The bytes to upload: a file's identity (fingerprint), its part ranges (by the coordinator's own
+// geometry, shared/upload/plan.ts), each range as a read stream, and the CRC-64 of a range (used to
+// re-verify parts already in OSS when resuming).
 import { createReadStream, type Stats } from 'node:fs';
 import { Readable } from 'node:stream';
 import { Crc64 } from '../../shared/crc64';
+import { partCountFor, partRange } from '../../shared/upload/plan';
 import type { UploadPlan } from '../../shared/upload/protocol';
 
 /** Read buffer per stream: large enough that per-chunk overhead vanishes, small enough to bound memory. */
@@ -24,23 +26,17 @@ export function fileFingerprint(stat: Pick<Stats, 'size' | 'mtimeMs' | 'ino'>): 
   return `${stat.size}:${Math.trunc(stat.mtimeMs)}:${stat.ino}`;
 }
 
-/** Byte range of part n of a plan with a known size (protocol.ts: [(n-1)·partSize, min(n·partSize, size))). */
-export function partRange(plan: Pick<UploadPlan, 'size' | 'partSize'>, partNumber: number): PartRange {
-  const size = plan.size ?? 0;
-  const start = (partNumber - 1) * plan.partSize;
-  return { partNumber, start, end: Math.min(start + plan.partSize, size) };
-}
-
 /**
- * Checks that a plan is consistent with the local file and returns every part's range.
- * Throws when the coordinator's plan does not describe this file (a bug or a foreign upload).
+ * Checks that a plan is consistent with the local file and returns every part's range, by the
+ * coordinator's own geometry (shared/upload/plan.ts). Throws when the coordinator's plan does not
+ * describe this file (a bug or a foreign upload).
  */
 export function planRanges(plan: UploadPlan, size: number): PartRange[] {
   if (plan.size !== size) throw new Error(`the coordinator's plan is for ${plan.size} bytes, the file has ${size}`);
   if (!Number.isSafeInteger(plan.partSize) || plan.partSize <= 0) throw new Error(`the coordinator's plan has a bad partSize ${plan.partSize}`);
-  const expected = size === 0 ? 1 : Math.ceil(size / plan.partSize);
+  const expected = partCountFor(size, plan.partSize);
   if (plan.partCount !== expected) throw new Error(`the coordinator's plan has ${plan.partCount} parts, ${expected} expected for ${size} bytes in parts of ${plan.partSize}`);
-  return Array.from({ length: expected }, (_, i) => partRange(plan, i + 1));
+  return Array.from({ length: expected }, (_, i) => ({ partNumber: i + 1, ...partRange(i + 1, plan.partSize, size) }));
 }
 
 /** A read stream over [start, end) of a file (an empty stream for an empty range). */

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import type { Readable } from 'node:stream';
 import { Crc64 } from '../../shared/crc64';
+import { MAX_PARTS } from '../../shared/upload/plan';
 import { AsyncQueue, Semaphore } from './scheduler';
 
 export interface SpooledPart {
@@ -28,7 +29,7 @@ export interface SpoolOptions {
   maxSpooled: number;
   /** Parent of the spool directory (default os.tmpdir()). */
   dir?: string;
-  /** At most this many parts (10,000 for OSS). */
+  /** At most this many parts (default MAX_PARTS, OSS's 10,000). */
   maxParts?: number;
   signal?: AbortSignal;
 }
@@ -48,7 +49,7 @@ export async function startSpooler(source: Readable, opts: SpoolOptions): Promis
   const dir = await mkdtemp(join(opts.dir ?? tmpdir(), 'argo-oss-spool-'));
   const parts = new AsyncQueue<SpooledPart>();
   const slots = new Semaphore(Math.max(1, opts.maxSpooled));
-  const maxParts = opts.maxParts ?? 10_000;
+  const maxParts = opts.maxParts ?? MAX_PARTS;
   let pushed = 0;
 
   const done = (async () => {

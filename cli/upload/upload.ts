@@ -7,13 +7,15 @@ import { count, plural } from '../../shared/numbers';
 import { stat } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { crc64Combine } from '../../shared/crc64';
+import { foldCrc64 } from '../../shared/crc64';
+import { backoffDelay, sleep } from '../../shared/backoff';
 import { CoordinatorClient, CoordinatorError, type TokenSource } from '../../shared/upload/client';
+import { MAX_PARTS } from '../../shared/upload/plan';
 import type { StartUploadRequest, StartUploadResponse, UploadedPart, UploadPlan } from '../../shared/upload/protocol';
 import { BufferPool, createAgents, putPart, type Agents } from './part-upload';
 import { Progress, autoMode, type ProgressMode } from './progress';
 import { verifyUploadedParts, type VerifiedPart } from './resume';
-import { DEFAULT_RETRY_POLICY, backoffDelay, decide, sleep, type RetryPolicy } from './retry';
+import { DEFAULT_RETRY_POLICY, decide, type RetryPolicy } from './retry';
 import { AsyncQueue, UrlBroker, runPool } from './scheduler';
 import { READ_CHUNK, fileFingerprint, planRanges, type PartRange } from './source';
 import { startSpooler, type SpooledPart } from './spool';
@@ -107,13 +109,6 @@ export class UploadError extends Error {
   ) {
     super(message, options);
   }
-}
-
-/** Whole-object CRC-64 from part CRCs in ascending part order (no second read of the data). */
-export function foldCrc64(parts: ReadonlyArray<{ crc64: bigint; size: number }>): bigint {
-  let total = 0n;
-  for (const p of parts) total = crc64Combine(total, p.crc64, p.size);
-  return total;
 }
 
 interface Recorded {
@@ -507,14 +502,14 @@ export async function uploadStream(source: Readable, options: UploadStreamOption
       partSize: plan.partSize,
       maxSpooled: session.concurrency + 1,
       dir: options.spoolDir,
-      maxParts: plan.partCount ?? 10_000,
+      maxParts: plan.partCount ?? MAX_PARTS,
       signal: options.signal,
     });
     const recorded: Recorded[] = [];
     // Part numbers of a stream are sequential: sign ahead of the spooler too (a URL for a part that
     // never comes is harmless), or each part would cost its own sign request.
     const parts = spooler.parts;
-    const maxParts = plan.partCount ?? 10_000;
+    const maxParts = plan.partCount ?? MAX_PARTS;
     session.initBroker(plan, (n) => {
       const waiting = parts.peek(n).map((p) => p.partNumber);
       let next = Math.max(waiting.at(-1) ?? 0, spooler!.spooled()) + 1; // from the part being spooled on

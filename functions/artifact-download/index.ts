@@ -1,17 +1,19 @@
-// FC 3.0 web function (custom runtime): a Node http server on FC_SERVER_PORT (9000) serving the
+// FC 3.0 web function (custom runtime): a Node http server on FC_CUSTOM_LISTEN_PORT (9000) serving the
 // artifact download app. FC passes HTTP-trigger and custom-domain requests through unchanged and
 // streams chunked responses. Run as the entry (`node index.js`) it starts listening; imported (tests,
 // the build's load check) it only exports startDownloadServer.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ConfigError, loadConfig, type Env } from '../../shared/config';
+import { ConfigError, listenPort, loadConfig, startupWarnings, type Env } from '../../shared/config';
 import { createDownloadAppFromConfig, type DownloadApp } from '../../shared/download/app';
+import { fcCredentialUpdater, fcHeaderCredentials } from '../../shared/http/fc';
+import { REQUEST_TIMEOUTS } from '../../shared/http/node';
 import { createOssClientFromConfig, type OssClient } from '../../shared/oss';
 
 export interface DownloadServerOptions {
   /** Default process.env. */
   env?: Env;
-  /** Default FC_SERVER_PORT, else 9000. */
+  /** Default FC_CUSTOM_LISTEN_PORT (FC 3.0), else FC_SERVER_PORT (the fc3 local emulator), else 9000. */
   port?: number;
   /** Default 0.0.0.0 (FC reaches the process from outside its network namespace). */
   host?: string;
@@ -23,22 +25,6 @@ export interface RunningDownloadServer {
   port: number;
   url: string;
   close(): Promise<void>;
-}
-
-/**
- * Inside FC a custom runtime gets the role's STS credentials per request in x-fc-* headers, fresher
- * than the environment's on a long-lived instance. FC owns that header namespace there; elsewhere a
- * client could send them, so they are trusted only when FC_REGION says we run in FC.
- */
-function refreshCredentials(req: IncomingMessage, oss: OssClient, current: { id?: string; token?: string }): void {
-  const id = req.headers['x-fc-access-key-id'];
-  const secret = req.headers['x-fc-access-key-secret'];
-  const token = req.headers['x-fc-security-token'];
-  if (typeof id !== 'string' || typeof secret !== 'string' || typeof token !== 'string' || !id || !secret || !token) return;
-  if (current.id === id && current.token === token) return;
-  oss.setCredentials({ accessKeyId: id, accessKeySecret: secret, securityToken: token });
-  current.id = id;
-  current.token = token;
 }
 
 function configErrorHandler(err: ConfigError): (req: IncomingMessage, res: ServerResponse) => void {
@@ -59,7 +45,8 @@ export async function startDownloadServer(options: DownloadServerOptions = {}): 
   let port = options.port;
   try {
     const config = loadConfig(env);
-    port ??= config.fcServerPort;
+    for (const w of startupWarnings(config)) log(w);
+    port ??= config.listenPort;
     const inFc = config.fcRegion !== undefined;
     // Inside FC without role credentials in the environment (custom.debian10 passes them per request
     // only), the client starts with placeholders that the first request's x-fc-* headers replace.
@@ -68,19 +55,23 @@ export async function startDownloadServer(options: DownloadServerOptions = {}): 
     // FC strips Content-Length and streams only chunked responses: inside FC, bodies go out chunked.
     const created = createDownloadAppFromConfig(config, { oss, omitContentLength: inFc, log });
     app = created;
-    const creds: { id?: string; token?: string } = {};
+    // Inside FC a custom runtime gets the role's STS credentials per request in x-fc-* headers, fresher
+    // than the environment's on a long-lived instance. FC owns that header namespace there; elsewhere a
+    // client could send them, so they are trusted only when FC_REGION says we run in FC.
+    const useCredentials = fcCredentialUpdater(created.oss);
     listener = (req, res) => {
-      if (inFc) refreshCredentials(req, created.oss, creds);
+      if (inFc) useCredentials(fcHeaderCredentials(req.headers));
       void created.handle(req, res);
     };
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     log(err.message);
-    port ??= Number(env.FC_SERVER_PORT) || 9000;
+    port ??= listenPort(env);
     listener = configErrorHandler(err);
   }
-  // Downloads may last hours: no request deadline; idle keep-alive longer than FC's front end keeps it.
-  const server = createServer({ requestTimeout: 0, keepAliveTimeout: 65_000 }, listener);
+  // Deadlines for receiving requests only (a download may stream for hours; sending has none); idle
+  // keep-alive longer than FC's front end keeps it.
+  const server = createServer({ ...REQUEST_TIMEOUTS, keepAliveTimeout: 65_000 }, listener);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, options.host ?? '0.0.0.0', () => {

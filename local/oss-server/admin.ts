@@ -24,6 +24,8 @@
  *         "method": "PUT", "bucket": "b", "key": "exact/key", "keyPrefix": "dir/"
  *       },
  *       "count": 1,                     // matching requests affected (default 1; -1 = until cleared)
+ *       "every": 10,                    // only every 10th matching request (the 10th, 20th, …); the
+ *                                       //   others pass untouched and do not use up the count
  *       "latencyMs": 2000,              // delay before the request is handled (combinable)
  *       "status": 503, "code": "ServiceUnavailable", "message": "...",
  *                                       // fail with this OSS error (either field implies the other)

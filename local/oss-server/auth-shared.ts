@@ -1,8 +1,26 @@
-// Helpers shared by the V1 and V4 verifiers: header access, error outcomes,
-// STS token rules and constant-time comparison.
+// What the dispatcher (auth.ts) and the V1 and V4 verifiers share: the request, credential and
+// outcome types, header access, error outcomes, STS token rules and constant-time comparison.
+// A leaf: the verifiers and the dispatcher import it, it imports none of them.
 import { timingSafeEqual } from 'node:crypto';
-import type { AuthOutcome, AuthRequest, Credential } from './auth';
 import type { QueryParam } from './auth-query';
+
+export interface Credential {
+  accessKeyId: string;
+  accessKeySecret: string;
+  securityToken?: string;
+}
+
+export interface AuthRequest {
+  method: string; // upper-case HTTP verb
+  bucket: string | undefined; // undefined for service-level requests (GET /)
+  key: string | undefined; // decoded object key; undefined for bucket-level requests
+  rawQuery: string; // raw query string after '?', not decoded ('' when none)
+  headers: Record<string, string | string[] | undefined>; // node IncomingHttpHeaders, lower-case names
+}
+
+export type AuthOutcome =
+  | { ok: true; accessKeyId: string; method: 'v1-header' | 'v1-query' | 'v4-header' | 'v4-query'; expiresAt?: Date }
+  | { ok: false; status: number; code: string; message: string; details?: Record<string, string> };
 
 export type Headers = AuthRequest['headers'];
 export type AuthFailure = Extract<AuthOutcome, { ok: false }>;

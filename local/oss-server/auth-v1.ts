@@ -1,7 +1,6 @@
 // OSS signature V1 (HMAC-SHA1): `Authorization: OSS ak:sig` and
 // `?OSSAccessKeyId=&Expires=&Signature=` presigned URLs.
 import { createHmac } from 'node:crypto';
-import type { AuthOutcome } from './auth';
 import { firstParam, type QueryParam } from './auth-query';
 import {
   accessDenied,
@@ -16,6 +15,7 @@ import {
   signatureMismatch,
   tooSkewed,
   type AuthContext,
+  type AuthOutcome,
   type Headers,
 } from './auth-shared';
 

@@ -1,7 +1,6 @@
 // OSS signature V4 (OSS4-HMAC-SHA256): Authorization header and
 // `?x-oss-signature-version=OSS4-HMAC-SHA256&…` presigned URLs.
 import { createHash, createHmac } from 'node:crypto';
-import type { AuthOutcome } from './auth';
 import { firstParam, uriEncode, type QueryParam } from './auth-query';
 import {
   accessDenied,
@@ -16,6 +15,7 @@ import {
   signatureMismatch,
   tooSkewed,
   type AuthContext,
+  type AuthOutcome,
   type AuthFailure,
   type Headers,
 } from './auth-shared';

@@ -8,27 +8,12 @@ import {
   invalidArgument,
   lowerCaseHeaders,
   type AuthContext,
+  type AuthOutcome,
+  type AuthRequest,
+  type Credential,
 } from './auth-shared';
 import { verifyV1Header, verifyV1Query } from './auth-v1';
 import { V4_ALGORITHM, verifyV4Header, verifyV4Query } from './auth-v4';
-
-export interface Credential {
-  accessKeyId: string;
-  accessKeySecret: string;
-  securityToken?: string;
-}
-
-export interface AuthRequest {
-  method: string; // upper-case HTTP verb
-  bucket: string | undefined; // undefined for service-level requests (GET /)
-  key: string | undefined; // decoded object key; undefined for bucket-level requests
-  rawQuery: string; // raw query string after '?', not decoded ('' when none)
-  headers: Record<string, string | string[] | undefined>; // node IncomingHttpHeaders, lower-case names
-}
-
-export type AuthOutcome =
-  | { ok: true; accessKeyId: string; method: 'v1-header' | 'v1-query' | 'v4-header' | 'v4-query'; expiresAt?: Date }
-  | { ok: false; status: number; code: string; message: string; details?: Record<string, string> };
 
 export interface AuthOptions {
   now: Date;
@@ -81,7 +66,7 @@ export function authenticate(
   );
 }
 
-export { DEFAULT_MAX_SKEW_MS } from './auth-shared';
+export { DEFAULT_MAX_SKEW_MS, type AuthOutcome, type AuthRequest, type Credential } from './auth-shared';
 export { parseRawQuery, uriEncode, type QueryParam } from './auth-query';
 export {
   V1_SUB_RESOURCES,

@@ -2,7 +2,8 @@
 // (x-oss-request-id, Server), error envelopes and HEAD semantics are decided in one place.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
-import { OssError, errorXml } from './errors';
+import { OssError } from './errors';
+import { errorXml } from './xml';
 import type { Route } from './router';
 import type { Store } from './store';
 

@@ -1,6 +1,5 @@
 // OSS error model: one class carrying status/code/message plus the extra XML elements OSS adds
-// (Key, UploadId, ArgumentName, StringToSign, ...), and the exact error envelope OSS sends.
-import { xmlEscape } from './xml';
+// (Key, UploadId, ArgumentName, StringToSign, ...). A leaf: its XML envelope is rendered by xml.ts.
 
 /** EC (error-center) codes for the errors we raise; OSS always ends the envelope with <EC>. */
 const EC: Record<string, string> = {
@@ -101,22 +100,6 @@ export class OssError extends Error {
 
 export function codeForStatus(status: number): string {
   return CODE_FOR_STATUS[status] ?? (status >= 500 ? 'InternalError' : 'InvalidRequest');
-}
-
-/** The error envelope exactly as OSS formats it (two-space indented, EC last). */
-export function errorXml(err: OssError, requestId: string, hostId: string): string {
-  const lines = [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    '<Error>',
-    `  <Code>${xmlEscape(err.code)}</Code>`,
-    `  <Message>${xmlEscape(err.message)}</Message>`,
-    `  <RequestId>${xmlEscape(requestId)}</RequestId>`,
-    `  <HostId>${xmlEscape(hostId)}</HostId>`,
-  ];
-  for (const [k, v] of Object.entries(err.details)) lines.push(`  <${k}>${xmlEscape(v)}</${k}>`);
-  lines.push(`  <EC>${xmlEscape(err.ec)}</EC>`);
-  lines.push('</Error>');
-  return lines.join('\n') + '\n';
 }
 
 // Factories for the errors raised in more than one place (messages follow OSS wording).

@@ -19,6 +19,8 @@ export interface FaultSpec {
   match?: FaultMatch;
   /** How many matching requests it affects; default 1, -1 = until cleared. */
   count?: number;
+  /** Affect only every Nth matching request (the Nth, 2Nth, …); default 1 (each). Deterministic. */
+  every?: number;
   status?: number;
   code?: string;
   message?: string;
@@ -31,12 +33,14 @@ export interface Fault extends FaultSpec {
   id: string;
   remaining: number;
   hits: number;
+  /** Matching requests seen (hits are the ones it applied to). */
+  seen: number;
 }
 
 export class FaultSpecError extends Error {}
 
 const MATCH_FIELDS = ['operation', 'method', 'bucket', 'key', 'keyPrefix'] as const;
-const SPEC_FIELDS = ['match', 'count', 'status', 'code', 'message', 'resetAfterBytes', 'direction', 'latencyMs'];
+const SPEC_FIELDS = ['match', 'count', 'every', 'status', 'code', 'message', 'resetAfterBytes', 'direction', 'latencyMs'];
 
 function isInt(v: unknown, min: number, max: number): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
@@ -61,6 +65,10 @@ export function validateFaultSpec(input: unknown): FaultSpec {
   if (s.count !== undefined) {
     if (!(isInt(s.count, 1, 1e9) || s.count === -1)) throw new FaultSpecError('"count" must be a positive integer or -1');
     spec.count = s.count;
+  }
+  if (s.every !== undefined) {
+    if (!isInt(s.every, 1, 1e9)) throw new FaultSpecError('"every" must be a positive integer');
+    spec.every = s.every;
   }
   if (s.status !== undefined) {
     if (!isInt(s.status, 400, 599)) throw new FaultSpecError('"status" must be an HTTP error status (400-599)');
@@ -103,7 +111,7 @@ export class FaultRegistry {
   private faults: Fault[] = [];
 
   add(spec: FaultSpec): Fault {
-    const fault: Fault = { ...spec, id: randomBytes(6).toString('hex'), remaining: spec.count ?? 1, hits: 0 };
+    const fault: Fault = { ...spec, id: randomBytes(6).toString('hex'), remaining: spec.count ?? 1, hits: 0, seen: 0 };
     this.faults.push(fault);
     return fault;
   }
@@ -124,10 +132,11 @@ export class FaultRegistry {
     return this.faults.length !== n;
   }
 
-  /** The first fault matching the request, consumed by one use. */
+  /** The first fault matching the request (and due, for `every`), consumed by one use. */
   take(info: RequestInfo): Fault | undefined {
-    const f = this.faults.find((x) => matches(x.match, info));
+    const f = this.faults.find((x) => matches(x.match, info) && (x.every === undefined || ++x.seen % x.every === 0));
     if (!f) return undefined;
+    if (f.every === undefined) f.seen++;
     f.hits++;
     if (f.remaining > 0 && --f.remaining === 0) this.faults = this.faults.filter((x) => x !== f);
     return f;
@@ -149,8 +158,6 @@ export function faultError(f: Fault): OssError | undefined {
   const code = f.code ?? codeForStatus(f.status!);
   return new OssError(code, f.message ?? `Injected fault: ${code}.`, {}, f.status);
 }
-
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Destroys the connection once `limit` request-body bytes have been read through the result. */
 export function cutRequestAfter(req: IncomingMessage, limit: number): Readable {

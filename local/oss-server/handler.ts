@@ -1,12 +1,13 @@
 // The request pipeline: common headers, admin split, routing, faults, authentication,
 // bucket existence, then the operation's handler; every failure becomes the OSS error envelope.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sleep } from '../../shared/backoff';
 import { authenticate, type Credential } from './auth';
 import { handleAdmin } from './admin';
 import { deleteBucket, getBucketInfo, getBucketLocation, listBuckets, putBucket } from './buckets';
 import { baseHeaders, header, sendError, type Ctx, type ServerConfig } from './context';
 import { OssError } from './errors';
-import { cutRequestAfter, cutResponseAfter, faultError, sleep, type FaultRegistry } from './faults';
+import { cutRequestAfter, cutResponseAfter, faultError, type FaultRegistry } from './faults';
 import { newRequestId } from './ids';
 import { deleteBucketLifecycle, getBucketLifecycle, putBucketLifecycle } from './lifecycle';
 import { listObjects, listObjectsV2 } from './listing';

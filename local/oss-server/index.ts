@@ -4,11 +4,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { LOCAL_DEFAULT_CREDENTIALS, LOCAL_DEFAULT_REGION } from '../defaults';
 import type { Credential } from './auth';
-import { OssError, errorXml } from './errors';
+import { OssError } from './errors';
 import { FaultRegistry, validateFaultSpec } from './faults';
 import { createHandler } from './handler';
 import { newRequestId } from './ids';
 import { Store } from './store';
+import { errorXml } from './xml';
 
 export type { Credential } from './auth';
 export type { FaultSpec } from './faults';

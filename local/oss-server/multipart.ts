@@ -1,7 +1,8 @@
 // Multipart uploads: Initiate, UploadPart (streamed to disk), UploadPartCopy, ListParts,
 // ListMultipartUploads, Complete (order/ETag/size checks, combined CRC-64) and Abort.
 import { createHash } from 'node:crypto';
-import { crc64Combine } from '../../shared/crc64';
+import { foldCrc64 } from '../../shared/crc64';
+import { MAX_PART_NUMBER } from '../../shared/oss/validate';
 import { isCold, md5ToEtag, quoteEtag, uploadAttributes } from './attributes';
 import { parseContentMd5, readSmallBody, receiveToFile, type ReceivedBody } from './body';
 import { header, isoSeconds, sendEmpty, sendXml, urlEncodeKey, type Ctx } from './context';
@@ -12,8 +13,6 @@ import { checkCopyConditions, declaredLength, objectStream, parseCopySource } fr
 import { compareKeys } from './sorted-keys';
 import type { ObjectDraft, PartRecord, UploadRecord } from './store';
 import { parseXml, xmlChild, xmlChildren, xmlDocument, xmlText } from './xml';
-
-const MAX_PART_NUMBER = 10_000;
 
 function urlEncoding(ctx: Ctx): boolean {
   const v = ctx.route.query.get('encoding-type');
@@ -282,12 +281,7 @@ function multipartEtag(parts: PartRecord[]): string {
 
 /** Folds the parts' CRCs in ascending order: crc(p1‖p2‖…) without reading any data. */
 export function combinedCrc(parts: PartRecord[]): string {
-  let total: bigint | undefined;
-  for (const p of parts) {
-    const c = BigInt(p.crc64);
-    total = total === undefined ? c : crc64Combine(total, c, BigInt(p.size));
-  }
-  return (total ?? 0n).toString();
+  return foldCrc64(parts.map((p) => ({ crc64: BigInt(p.crc64), size: p.size }))).toString();
 }
 
 export async function completeMultipartUpload(ctx: Ctx): Promise<void> {

@@ -1,7 +1,8 @@
 // XML in and out. Requests are parsed order-insensitively into plain objects (SDKs differ in
-// element order: ali-oss writes <ID> last); responses are built from a tiny node tree.
+// element order: ali-oss writes <ID> last); responses are built from a tiny node tree; an OssError
+// becomes the exact envelope OSS sends.
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { errors } from './errors';
+import { errors, type OssError } from './errors';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
 
@@ -30,6 +31,22 @@ export function xmlDocument(root: XmlNode): string {
   const out: string[] = [];
   render(root, out);
   return `<?xml version="1.0" encoding="UTF-8"?>\n${out.join('\n')}\n`;
+}
+
+/** The error envelope exactly as OSS formats it (two-space indented, EC last). */
+export function errorXml(err: OssError, requestId: string, hostId: string): string {
+  const lines = [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    '<Error>',
+    `  <Code>${xmlEscape(err.code)}</Code>`,
+    `  <Message>${xmlEscape(err.message)}</Message>`,
+    `  <RequestId>${xmlEscape(requestId)}</RequestId>`,
+    `  <HostId>${xmlEscape(hostId)}</HostId>`,
+  ];
+  for (const [k, v] of Object.entries(err.details)) lines.push(`  <${k}>${xmlEscape(v)}</${k}>`);
+  lines.push(`  <EC>${xmlEscape(err.ec)}</EC>`);
+  lines.push('</Error>');
+  return lines.join('\n') + '\n';
 }
 
 const ARRAY_ELEMENTS = new Set(['Object', 'Part', 'Rule', 'Tag', 'Transition', 'NoncurrentVersionTransition']);

@@ -27,7 +27,8 @@ function printSummary(ctx: DemoContext, s: GcSummary, workflows: string[]): void
 
 async function post(ctx: DemoContext, path: string, body: unknown): Promise<GcSummary> {
   ctx.signal.throwIfAborted();
-  const r = await callJson(`${ctx.stack.gatewayUrl}${path}`, { method: 'POST', body });
+  // Admin routes: the EventBridge and timer stand-ins take the stack's admin token.
+  const r = await callJson(`${ctx.stack.gatewayUrl}${path}`, { method: 'POST', body, token: ctx.stack.adminToken });
   if (r.status !== 200) throw new DemoError(`POST ${path}: HTTP ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`);
   return r.body as GcSummary;
 }
@@ -43,7 +44,7 @@ export async function gcScenario(ctx: DemoContext, result: ScenarioResult): Prom
 
   const gcName = generatedName('artifact-gc-');
   const keepName = generatedName('nightly-report-');
-  ctx.prefixes.push(`${gcName}/`, `${keepName}/`);
+  ctx.prefixes.push(`${NAMESPACE}/${gcName}/`, `${NAMESPACE}/${keepName}/`);
   const wf = await renderExample('artifact-gc-workflow.yaml', { name: gcName, phase: 'Succeeded', repo });
   const failed = await renderExample('gc-success-only-delayed.yaml', { name: keepName, phase: 'Failed', repo, parameters: { fail: 'true' } });
   const onCompletion = keyOf(wf, 'on-completion');

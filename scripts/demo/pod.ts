@@ -1,4 +1,4 @@
-// A pod-like step: a Pod of the workflow with a pod-bound service-account token (what the kubelet
+// A pod-like step: a Pod of the workflow, owned by it as Argo's controller owns its pods, with a pod-bound service-account token (what the kubelet
 // projects into /var/run/secrets/...), and `argo-oss upload` run as that pod runs it — a child
 // process reading its token from a file, talking to the coordinator, showing its progress on stderr.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -6,7 +6,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { WORKFLOW_LABEL } from '../../shared/upload/auth';
+import { workflowPodManifest } from '../../local/kube-api/argo-objects';
 import type { DemoContext } from './context';
 import { NAMESPACE } from './workflows';
 
@@ -22,21 +22,15 @@ export interface DemoPod {
   token: string;
 }
 
-/** Writes the running Pod `name` of `workflow` and its pod-bound token; the token also goes to a file. */
-export async function startPod(ctx: DemoContext, workflow: string, name: string, nodeId: string): Promise<DemoPod> {
+/** Writes the running Pod `name` of `workflow` (its controller owner) and its pod-bound token; the token also goes to a file. */
+export async function startPod(ctx: DemoContext, workflow: { name: string; uid: string }, name: string, nodeId: string): Promise<DemoPod> {
   const uid = randomUUID();
   const token = `demo-pod-${randomBytes(16).toString('hex')}`;
-  await ctx.cluster.writePod({
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name, namespace: NAMESPACE, uid, labels: { [WORKFLOW_LABEL]: workflow } },
-    spec: { serviceAccountName: 'default', containers: [{ name: 'main', image: 'node:20-alpine' }] },
-    status: { phase: 'Running' },
-  });
+  await ctx.cluster.writePod(workflowPodManifest({ namespace: NAMESPACE, ...workflow }, { name, uid }) as Parameters<DemoContext['cluster']['writePod']>[0]);
   await ctx.cluster.addTokens([{ token, serviceAccount: { namespace: NAMESPACE, name: 'default' }, pod: { name, uid } }]);
   const tokenFile = join(ctx.workDir, `${name}.token`);
   await writeFile(tokenFile, `${token}\n`, { mode: 0o600 });
-  return { workflow, name, uid, nodeId, tokenFile, token };
+  return { workflow: workflow.name, name, uid, nodeId, tokenFile, token };
 }
 
 /** The uploader's --json summary (the fields the demo reads). */

@@ -6,13 +6,14 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { rm, stat } from 'node:fs/promises';
 import { formatBytes } from '../../cli/upload/size';
+import { sleep } from '../../shared/backoff';
 import { headObject, iterateMultipartUploads, listAllParts, putObject } from '../../shared/oss';
 import { choosePartSize, partCountFor } from '../../shared/upload/plan';
 import { callJson, type DemoContext } from './context';
 import { runUpload, startPod, type DemoPod, type UploadJson, type UploadRun } from './pod';
 import { DemoError, type Check, type ScenarioResult } from './report';
 import { freeBytes, generateFile, type SourceFile } from './source';
-import { exampleRepository, generatedName, renderExample, type Rendered } from './workflows';
+import { exampleRepository, generatedName, NAMESPACE, renderExample, type Rendered } from './workflows';
 
 const EXAMPLE = 'examples/large-upload-workflow.yaml';
 const MiB = 1024 * 1024;
@@ -45,7 +46,7 @@ async function partsInOss(ctx: DemoContext, key: string): Promise<{ uploadId?: s
 async function settledParts(ctx: DemoContext, key: string): Promise<number> {
   let last = (await partsInOss(ctx, key)).parts;
   for (let i = 0; i < 20; i++) {
-    await new Promise((res) => setTimeout(res, 300));
+    await sleep(300);
     const now = (await partsInOss(ctx, key)).parts;
     if (now === last) break;
     last = now;
@@ -70,10 +71,10 @@ function uploadKey(r: Rendered): string {
 /** A workflow run of the example, Running, with its pod and the pod's token. */
 async function startRun(ctx: DemoContext, repo: Repo): Promise<{ run: Rendered; pod: DemoPod }> {
   const name = generatedName('train-20g-');
-  ctx.prefixes.push(`${name}/`);
+  ctx.prefixes.push(`${NAMESPACE}/${name}/`);
   const run = await renderExample('large-upload-workflow.yaml', { name, phase: 'Running', repo, parameters: { size: String(ctx.size) }, directories: ['model'] });
   await ctx.cluster.writeWorkflow(run.workflow);
-  const pod = await startPod(ctx, name, run.podName, run.nodeId);
+  const pod = await startPod(ctx, { name, uid: run.workflow.metadata.uid! }, run.podName, run.nodeId);
   return { run, pod };
 }
 
@@ -175,7 +176,7 @@ export async function uploadScenario(ctx: DemoContext, result: ScenarioResult): 
         attempt.child.kill('SIGKILL');
         break;
       }
-      await new Promise((res) => setTimeout(res, 50));
+      await sleep(50);
     }
     killed = await attempt.done;
     killedAt = await settledParts(ctx, key);

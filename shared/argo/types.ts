@@ -18,6 +18,19 @@ export interface OssLocation {
   [other: string]: unknown;
 }
 
+/**
+ * Argo's PluginArtifact (+ keyFormat when it is a PluginArtifactRepository). A location only when name,
+ * configuration and key are all non-empty (HasLocation); a key-only block takes the rest from the next level.
+ */
+export interface PluginLocation {
+  name?: string;
+  configuration?: string;
+  key?: string;
+  keyFormat?: string;
+  connectionTimeoutSeconds?: number;
+  [other: string]: unknown;
+}
+
 export interface Artifact {
   name: string;
   path?: string;
@@ -26,6 +39,7 @@ export interface Artifact {
   archive?: { none?: object; tar?: { compressionLevel?: number }; zip?: object };
   artifactGC?: { strategy?: ArtifactGCStrategy; [other: string]: unknown };
   oss?: OssLocation;
+  plugin?: PluginLocation;
   s3?: unknown;
   gcs?: unknown;
   azure?: unknown;
@@ -40,6 +54,7 @@ export interface Outputs {
 export interface ArtifactLocation {
   archiveLogs?: boolean;
   oss?: OssLocation;
+  plugin?: PluginLocation;
   [other: string]: unknown;
 }
 

@@ -106,6 +106,22 @@ export function crc64Combine(crcA: bigint, crcB: bigint, lengthB: bigint | numbe
   return join64(productHi, productLo) ^ crcB;
 }
 
+/**
+ * The whole-object CRC-64 folded from its parts' CRCs, in the order given (ascending part numbers):
+ * crc(p1‖p2‖…) without reading any data. 0n (the CRC of no bytes) for no parts; undefined when a
+ * part's CRC is unknown (the typing says when that cannot happen).
+ */
+export function foldCrc64(parts: ReadonlyArray<{ crc64: bigint; size: number }>): bigint;
+export function foldCrc64(parts: ReadonlyArray<{ crc64?: bigint | undefined; size: number }>): bigint | undefined;
+export function foldCrc64(parts: ReadonlyArray<{ crc64?: bigint | undefined; size: number }>): bigint | undefined {
+  let total = 0n;
+  for (const p of parts) {
+    if (p.crc64 === undefined) return undefined;
+    total = crc64Combine(total, p.crc64, p.size);
+  }
+  return total;
+}
+
 /** x^(8·length) mod P as a reflected u64: the operator that appends `length` zero bytes. */
 export function zeroBytesOperator(length: bigint | number): bigint {
   shiftByBytes(0x80000000, 0, length); // start from x^0

@@ -4,8 +4,8 @@
 // Modules: tables (constants, slicing tables), js (pure-JS slicing-by-8: small inputs and the
 // fallback), wasm-module (emits the WebAssembly kernel: four-lane slicing-by-16), wasm (loads it,
 // copies input through a fixed window), hash (dispatch, Crc64, parseCrc64), combine
-// (crc(A‖B) from parts), stream (pass-through hashing Transform).
+// (crc(A‖B) from parts, and the fold of a whole object's parts), stream (pass-through hashing Transform).
 
 export { crc64, Crc64, parseCrc64, WASM_MIN_BYTES } from './hash';
-export { crc64Combine } from './combine';
+export { crc64Combine, foldCrc64 } from './combine';
 export { createCrc64Stream, Crc64Stream } from './stream';

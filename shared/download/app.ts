@@ -10,18 +10,20 @@ import { BodyTooLarge, flattenHeaders, readBody } from '../http/node';
 import { HttpError, invalidArgument } from '../http/errors';
 import { MAX_JSON_BODY_BYTES } from '../http/types';
 import { kubeConfigFromConfig, type KubeAccessConfig } from '../k8s';
-import { createOssClientFromConfig, getObjectStream, type FcContextLike, type ObjectInfo, type OssAccessConfig, type OssClient } from '../oss';
-import { callerWorkflowReaders, kubeWorkflowReader, readWorkflowAs, requestToken, type WorkflowReader } from './auth';
+import type { FcContext } from '../http/fc';
+import { createOssClientFromConfig, getObjectStream, type ObjectInfo, type OssAccessConfig, type OssClient } from '../oss';
+import { keyGuard, tenantBoundary, type KeyGuard } from './access';
+import { callerWorkflowReaders, kubeWorkflowReader, readWorkflowAs, requestToken, type CallerAccess, type WorkflowReader } from './auth';
 import { sendError, toHttpError } from './errors';
 import { baseName } from './headers';
 import { archiveEntries, ListingWriter, writeDirectoryListing, type ListingFormat } from './listing';
-import { headOrUndefined, prefixExists, redirect, serveObject, serveTgzMember, type ServeContext } from './object';
+import { prefixExists, redirect, serveObject, serveTgzMember, type ServeContext } from './object';
 import { childKey, isTgzKey, resolveArtifact } from './resolve';
 import { canonicalPath, parseArtifactPath, routePrefix, splitTarget, type ArtifactRoute } from './routes';
-import { parseShareRequest, shareParams, shareSignature, sharingDisabled, verifyShare } from './share';
+import { parseShareRequest, shareGrant, shareParams, shareSignature, sharingDisabled, verifyShare, verifyShareGrant } from './share';
 import { trackClient } from './stream';
-import * as browser from './browser/serve';
 import { listTgz } from './tgz';
+import * as browser from './browser/serve';
 
 export type DownloadConfig = Pick<
   Config,
@@ -30,6 +32,7 @@ export type DownloadConfig = Pick<
   | 'ossEndpoint'
   | 'servedEndpoints'
   | 'artifactRoot'
+  | 'workflowKeyPrefix'
   | 'downloadMode'
   | 'downloadUrlTtlSeconds'
   | 'shareSecret'
@@ -37,14 +40,16 @@ export type DownloadConfig = Pick<
   | 'contentSecurityPolicy'
   | 'xFrameOptions'
   | 'authCacheSeconds'
+  | 'tgzMaxBytes'
+  | 'tgzMaxEntries'
   | 'folderDownloadMaxEntries'
   | 'folderDownloadMaxBytes'
 >;
 
 export interface DownloadDeps {
   oss: OssClient;
-  /** Reads workflows with the caller's token (the cluster's RBAC decides). */
-  workflowReader: (token: string) => WorkflowReader;
+  /** Reads workflows, and asks what it may read, with the caller's token (the cluster's RBAC decides). */
+  workflowReader: (token: string) => CallerAccess;
   /** The function's own identity; only share links use it. Without it share links are refused. */
   serviceReader?: WorkflowReader;
   /** Default: servedStorage(config). */
@@ -101,29 +106,53 @@ export function createDownloadApp(config: DownloadConfig, deps: DownloadDeps): D
   const now = deps.now ?? Date.now;
   const log = deps.log ?? ((line: string) => console.error(line));
   const settings = { served, artifactRoot: config.artifactRoot };
+  const space = { artifactRoot: config.artifactRoot, workflowKeyPrefix: config.workflowKeyPrefix };
 
   const unauthenticated = () =>
     new HttpError(401, 'Unauthorized', 'a token is required: Authorization: Bearer <token> or the authorization cookie', {
       headers: { 'www-authenticate': 'Bearer realm="argo-oss"' },
     });
 
-  /** Whose eyes read the workflow: a valid share link's (the function's identity) or the caller's token. */
-  function readerFor(req: IncomingMessage, query: URLSearchParams, route: ArtifactRoute): WorkflowReader {
+  /** The keys a caller may read through a workflow of `namespace`: its prefix, or objects whose recorded owner the caller may get. */
+  function callerGuard(caller: CallerAccess, namespace: string): KeyGuard {
+    return keyGuard({
+      oss: deps.oss,
+      namespace,
+      boundary: tenantBoundary(space, namespace),
+      mayReadOwner: (owner) => caller.mayGetWorkflow(owner.namespace, owner.name),
+    });
+  }
+
+  /**
+   * Whose eyes read the workflow, and which keys they may then read: a valid share link's (the
+   * function's identity; the link's grant must name the artifact's key, which its maker was allowed to
+   * read) or the caller's token (callerGuard).
+   */
+  function requesterFor(req: IncomingMessage, query: URLSearchParams, route: ArtifactRoute): { reader: WorkflowReader; guardFor(key: string): KeyGuard } {
     const share = shareParams(query);
     if (share) {
       verifyShare(share, route.canonicalPath, config.shareSecret, Math.floor(now() / 1000));
       if (!deps.serviceReader) throw new HttpError(501, 'ShareLinksUnavailable', 'share links need the function\'s own cluster identity, which is not configured');
-      return deps.serviceReader;
+      return {
+        reader: deps.serviceReader,
+        guardFor(key) {
+          verifyShareGrant(share, route.canonicalPath, key, config.shareSecret!);
+          // The grant stands for its maker's right to this key: no token here to ask the cluster with.
+          return keyGuard({ oss: deps.oss, namespace: route.namespace, boundary: tenantBoundary(space, route.namespace), mayReadOwner: async () => true });
+        },
+      };
     }
     const token = requestToken(req.headers);
     if (token === undefined) throw unauthenticated();
-    return deps.workflowReader(token);
+    const caller = deps.workflowReader(token);
+    return { reader: caller, guardFor: () => callerGuard(caller, route.namespace) };
   }
 
   async function serveTgzListing(ctx: ServeContext, key: string, info: ObjectInfo, dir: string, route: ArtifactRoute, format: ListingFormat, page: browser.BrowserRequest): Promise<void> {
-    if (format === 'html') return browser.serveArchivePage(page, key, info, dir);
+    if (format === 'html') return browser.serveArchivePage(page, key, info, dir, { maxBytes: config.tgzMaxBytes, maxEntries: config.tgzMaxEntries });
     const archive = await getObjectStream(ctx.oss, key, info.etag ? { ifMatch: info.etag } : {});
-    const entries = archiveEntries(await listTgz(archive.stream, { signal: ctx.signal }), dir);
+    const members = await listTgz(archive.stream, { signal: ctx.signal, maxBytes: config.tgzMaxBytes, maxEntries: config.tgzMaxEntries });
+    const entries = archiveEntries(members, dir);
     if (!entries) throw new HttpError(404, 'MemberNotFound', `the archive has no directory ${JSON.stringify(dir)}`);
     const w = new ListingWriter(ctx.res, format, route.canonicalPath, ctx.head);
     await w.start(config);
@@ -132,7 +161,7 @@ export function createDownloadApp(config: DownloadConfig, deps: DownloadDeps): D
   }
 
   /**
-   * Authorises, resolves the artifact's key, then picks what the path names:
+   * Authorises, resolves the artifact's key, then picks what the path names (every key through the guard):
    *   /artifacts, /input-artifacts, ?download=raw   the artifact's object (a directory → its listing URL)
    *   /artifact-files/…/{art}                       the object; a directory → redirect to {art}/
    *   /artifact-files/…/{art}/[dir/]                listing: of the .tgz's entries, or of the objects below the key
@@ -140,41 +169,57 @@ export function createDownloadApp(config: DownloadConfig, deps: DownloadDeps): D
    */
   async function serveArtifact(req: IncomingMessage, res: ServerResponse, route: ArtifactRoute, query: URLSearchParams, signal: AbortSignal): Promise<void> {
     const opts = queryOptions(query, config);
-    const reader = readerFor(req, query, route);
-    const wf = await readWorkflowAs(reader, route.namespace, route.workflow);
+    if (opts.raw && route.subPath.length > 0) throw invalidArgument('download', 'download=raw applies to the artifact itself, not to a path inside it');
+    const requester = requesterFor(req, query, route);
+    const wf = await readWorkflowAs(requester.reader, route.namespace, route.workflow);
     const { key } = resolveArtifact(wf, route, settings);
+    const guard = requester.guardFor(key);
     const head = req.method === 'HEAD';
     const ctx: ServeContext = { req, res, head, signal, oss: deps.oss, config, omitContentLength: deps.omitContentLength ?? false, log };
-    const grant = browser.shareGrant(query, config.shareSecret);
+    // Pages opened through a share link sign their own links (below the shared path) for this key.
+    const grant = browser.linkGrant(query, config.shareSecret, key);
     const page: browser.BrowserRequest = { ctx, route, query, ...(grant ? { grant } : {}) };
     const search = (target: string) => browser.redirectSearch(query, route.canonicalPath, target, grant);
-    const toDir = () => redirect(res, `${route.canonicalPath}/${search(`${route.canonicalPath}/`)}`);
-    const file = (k: string, info: ObjectInfo, listed = true) =>
-      opts.view && route.kind === 'artifact-files'
+    const file = (k: string, listed = true) => (info: ObjectInfo) =>
+      opts.view && !opts.raw && route.kind === 'artifact-files'
         ? browser.serveObjectPage(page, k, info, { rootIsListing: listed, ...(isTgzKey(k) && route.subPath.length === 0 ? { browsePath: `${route.canonicalPath}/` } : {}) })
         : serveObject(ctx, k, info, { fileName: baseName(k), redirect: opts.redirect });
-    const missing = () => new HttpError(404, 'ObjectNotFound', `artifact ${route.artifactName}: nothing is stored at ${route.subPath.length ? route.subPath.join('/') : 'its key'} (deleted, or never written)`);
+    const redirectIfDirectory = (k: string, location: string) => async () => {
+      if (!(await prefixExists(deps.oss, `${k}/`))) return false;
+      redirect(res, location);
+      return true;
+    };
+
+    /**
+     * The ladder every path climbs: the object at `target`, or the directory below `target/`, in
+     * `order`; 404 when neither is there. The guard sees the key before anything is looked up, so a
+     * refusal never depends on what is stored.
+     */
+    async function climb(target: string, order: 'object-first' | 'directory-first', on: { object(info: ObjectInfo): Promise<void> | void; directory(): Promise<boolean> }): Promise<void> {
+      const asObject = async () => {
+        const info = await guard.object(target);
+        if (info) await on.object(info);
+        return info !== undefined;
+      };
+      const asDirectory = async () => {
+        guard.directory(`${target}/`);
+        return on.directory();
+      };
+      for (const step of order === 'object-first' ? [asObject, asDirectory] : [asDirectory, asObject]) if (await step()) return;
+      throw new HttpError(404, 'ObjectNotFound', `artifact ${route.artifactName}: nothing is stored at ${route.subPath.length ? route.subPath.join('/') : 'its key'} (deleted, or never written)`);
+    }
 
     if (route.kind !== 'artifact-files' || opts.raw) {
-      if (opts.raw && route.subPath.length > 0) throw invalidArgument('download', 'download=raw applies to the artifact itself, not to a path inside it');
-      const info = await headOrUndefined(deps.oss, key);
-      if (info) return file(key, info);
-      if (await prefixExists(deps.oss, `${key}/`)) {
-        // A directory artifact: its listing lives on the artifact-files route.
-        return redirect(res, canonicalPath({ ...route, kind: 'artifact-files', subPath: [], trailingSlash: true }));
-      }
-      throw missing();
+      // A directory artifact: its listing lives on the artifact-files route.
+      const listing = canonicalPath({ ...route, kind: 'artifact-files', subPath: [], trailingSlash: true });
+      return climb(key, 'object-first', { object: file(key), directory: redirectIfDirectory(key, listing) });
     }
-
     if (route.subPath.length === 0 && !route.trailingSlash) {
-      const info = await headOrUndefined(deps.oss, key);
-      if (info) return file(key, info, false); // a .tgz too, as Argo Server serves it
-      if (await prefixExists(deps.oss, `${key}/`)) return toDir();
-      throw missing();
+      // A .tgz too, as Argo Server serves it.
+      return climb(key, 'object-first', { object: file(key, false), directory: redirectIfDirectory(key, `${route.canonicalPath}/${search(`${route.canonicalPath}/`)}`) });
     }
-
     if (isTgzKey(key)) {
-      const info = await headOrUndefined(deps.oss, key);
+      const info = await guard.object(key);
       if (info) {
         if (opts.folder) throw invalidArgument('download', 'a .tgz artifact is already an archive: use download=raw for it, or download its files one by one');
         const member = route.subPath.join('/');
@@ -182,23 +227,35 @@ export function createDownloadApp(config: DownloadConfig, deps: DownloadDeps): D
         return opts.view ? browser.serveMemberPage(page, key, info, member) : serveTgzMember(ctx, key, info, member);
       }
     }
-
     const target = childKey(key, route.subPath, config.artifactRoot);
     if (route.trailingSlash) {
-      const listed = opts.folder
-        ? await browser.serveFolderDownload(page, `${target}/`, opts.folder, { maxEntries: config.folderDownloadMaxEntries, maxBytes: config.folderDownloadMaxBytes })
-        : opts.format === 'html'
-          ? await browser.serveDirectoryPage(page, `${target}/`)
-          : await writeDirectoryListing(deps.oss, `${target}/`, { res, format: opts.format, title: route.canonicalPath, head, config, signal });
-      if (listed) return;
-      const asFile = route.canonicalPath.slice(0, -1);
-      if (await headOrUndefined(deps.oss, target)) return redirect(res, `${asFile}${search(asFile)}`);
-      throw missing();
+      const folderLimits = { maxEntries: config.folderDownloadMaxEntries, maxBytes: config.folderDownloadMaxBytes };
+      return climb(target, 'directory-first', {
+        directory: () =>
+          opts.folder
+            ? browser.serveFolderDownload(page, `${target}/`, opts.folder, folderLimits)
+            : opts.format === 'html'
+              ? browser.serveDirectoryPage(page, `${target}/`)
+              : writeDirectoryListing(deps.oss, `${target}/`, { res, format: opts.format, title: route.canonicalPath, head, config, signal }),
+        object: () => redirect(res, `${route.canonicalPath.slice(0, -1)}${search(route.canonicalPath.slice(0, -1))}`),
+      });
     }
-    const info = await headOrUndefined(deps.oss, target);
-    if (info) return file(target, info);
-    if (await prefixExists(deps.oss, `${target}/`)) return toDir();
-    throw missing();
+    return climb(target, 'object-first', { object: file(target), directory: redirectIfDirectory(target, `${route.canonicalPath}/${search(`${route.canonicalPath}/`)}`) });
+  }
+
+  /**
+   * What serving `route` would read, put to the guard without reading it: the same keys, in the same
+   * order, as serveArtifact. A share link is made only for what its maker may read.
+   */
+  async function authorizeTarget(route: ArtifactRoute, key: string, guard: KeyGuard): Promise<void> {
+    if (route.kind !== 'artifact-files' || (route.subPath.length === 0 && !route.trailingSlash)) {
+      await guard.object(key);
+      return;
+    }
+    if (isTgzKey(key) && (await guard.object(key))) return;
+    const target = childKey(key, route.subPath, config.artifactRoot);
+    if (route.trailingSlash) guard.directory(`${target}/`);
+    else await guard.object(target);
   }
 
   async function share(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -206,8 +263,9 @@ export function createDownloadApp(config: DownloadConfig, deps: DownloadDeps): D
     if (!secret) throw sharingDisabled();
     const token = requestToken(req.headers);
     if (token === undefined) throw unauthenticated();
-    const body = readJsonObject(
-      { method: 'POST', path: '/share', query: new URLSearchParams(), headers: flattenHeaders(req.headers), body: await readShareBody(req) },
+    const shareBody = await readShareBody(req);
+    const body = await readJsonObject(
+      { method: 'POST', path: '/share', query: new URLSearchParams(), headers: flattenHeaders(req.headers), body: async () => shareBody },
       { maxBytes: SHARE_BODY_LIMIT },
     );
     const request = parseShareRequest(body, config.shareMaxTtlSeconds);
@@ -218,11 +276,18 @@ export function createDownloadApp(config: DownloadConfig, deps: DownloadDeps): D
       if (err instanceof HttpError && err.status < 500) throw invalidArgument('path', `is not an artifact path: ${err.message}`);
       throw err;
     }
-    // The caller must be able to read the artifact now; a link never grants more than its maker had.
-    const wf = await readWorkflowAs(deps.workflowReader(token), route.namespace, route.workflow);
-    resolveArtifact(wf, route, settings);
+    // The caller must be able to read the artifact now; a link never grants more than its maker had,
+    // and it stays bound to the key it was made for (the grant).
+    const caller = deps.workflowReader(token);
+    const wf = await readWorkflowAs(caller, route.namespace, route.workflow);
+    const { key } = resolveArtifact(wf, route, settings);
+    await authorizeTarget(route, key, callerGuard(caller, route.namespace));
     const expires = Math.floor(now() / 1000) + request.ttlSeconds;
-    const qs = new URLSearchParams({ expires: String(expires), signature: shareSignature(secret, route.canonicalPath, expires) });
+    const qs = new URLSearchParams({
+      expires: String(expires),
+      signature: shareSignature(secret, route.canonicalPath, expires),
+      grant: shareGrant(secret, route.canonicalPath, expires, key),
+    });
     const path = `${route.canonicalPath}?${qs}`;
     const host = req.headers['x-forwarded-host'] ?? req.headers.host;
     const proto = (req.headers['x-forwarded-proto'] as string | undefined)?.split(',')[0].trim() || 'http';
@@ -269,7 +334,7 @@ export interface DownloadAppFromConfigOptions {
   oss?: OssClient;
   /** The cluster to read workflows from; default kubeConfigFromConfig(config). Its own identity serves share links. */
   kubeConfig?: KubeConfig;
-  fcContext?: FcContextLike | null;
+  fcContext?: FcContext | null;
   omitContentLength?: boolean;
   log?: (line: string) => void;
   /** A sign-in page on the same host (the local stack's /sign-in). */

@@ -3,14 +3,24 @@
 // Kubernetes API, so the cluster's RBAC decides. The function's own identity is used only for share
 // links, whose HMAC already proved the right to one artifact.
 import { createHash } from 'node:crypto';
-import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { AuthorizationV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import type { Workflow } from '../argo';
 import { HttpError } from '../http/errors';
-import { KubeError } from '../k8s';
+import { KubeError, toKubeError } from '../k8s';
 
 /** Reads one Workflow; throws KubeError with the API server's status (401, 403, 404, 0 = network). */
 export interface WorkflowReader {
   getWorkflow(namespace: string, name: string): Promise<Workflow>;
+}
+
+/** A caller's own view of the cluster: the workflows it reads, and what RBAC lets it read. */
+export interface CallerAccess extends WorkflowReader {
+  /**
+   * May the caller get this workflow? A SelfSubjectAccessReview with the caller's token: RBAC alone
+   * decides, so the answer is the same whether the workflow exists, was deleted or never existed.
+   * Throws KubeError when the API server cannot answer.
+   */
+  mayGetWorkflow(namespace: string, name: string): Promise<boolean>;
 }
 
 const unauthorized = (message: string) => new HttpError(401, 'Unauthorized', message, { headers: { 'www-authenticate': 'Bearer realm="argo-oss"' } });
@@ -66,20 +76,6 @@ export async function readWorkflowAs(reader: WorkflowReader, namespace: string, 
   }
 }
 
-function toKubeError(err: unknown): KubeError {
-  const e = err as { code?: unknown; body?: unknown; message?: string };
-  const status = typeof e?.code === 'number' ? e.code : 0;
-  let reason = e?.message ?? String(err);
-  if (typeof e?.body === 'string') {
-    try {
-      reason = (JSON.parse(e.body) as { message?: string }).message ?? reason;
-    } catch {
-      /* keep the message */
-    }
-  }
-  return new KubeError('get workflow', status, reason.split('\n')[0], { cause: err });
-}
-
 /** A WorkflowReader over client-node with the kubeconfig's own identity. */
 export function kubeWorkflowReader(kubeConfig: KubeConfig): WorkflowReader {
   const api = kubeConfig.makeApiClient(CustomObjectsApi);
@@ -88,7 +84,32 @@ export function kubeWorkflowReader(kubeConfig: KubeConfig): WorkflowReader {
       try {
         return (await api.getNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', namespace, plural: 'workflows', name })) as Workflow;
       } catch (err) {
-        throw toKubeError(err);
+        throw toKubeError('get workflow', err);
+      }
+    },
+  };
+}
+
+/** A CallerAccess over client-node with the kubeconfig's identity (a caller's token, see kubeConfigForToken). */
+export function kubeCallerAccess(kubeConfig: KubeConfig): CallerAccess {
+  const authz = kubeConfig.makeApiClient(AuthorizationV1Api);
+  return {
+    ...kubeWorkflowReader(kubeConfig),
+    async mayGetWorkflow(namespace, name) {
+      try {
+        const review = await authz.createSelfSubjectAccessReview({
+          body: {
+            apiVersion: 'authorization.k8s.io/v1',
+            kind: 'SelfSubjectAccessReview',
+            spec: { resourceAttributes: { verb: 'get', group: 'argoproj.io', resource: 'workflows', namespace, name } },
+          },
+        });
+        return review.status?.allowed === true && review.status.denied !== true;
+      } catch (err) {
+        const e = toKubeError('SelfSubjectAccessReview', err);
+        // A caller who may not even ask is a caller who may not read.
+        if (e.status === 403) return false;
+        throw e;
       }
     },
   };
@@ -127,21 +148,22 @@ function bounded<V>(map: Map<string, V>, max: number, key: string, value: V): vo
 }
 
 /**
- * `(token) => WorkflowReader` for the cluster of `base`, with each caller's client cached briefly
- * (keyed by a hash of the token, never the token itself) and, optionally, successful reads reused for
- * a few seconds so a burst of range requests or listing clicks costs one API call.
+ * `(token) => CallerAccess` for the cluster of `base`, with each caller's client cached briefly
+ * (keyed by a hash of the token, never the token itself) and, optionally, successful reads and access
+ * decisions reused for a few seconds so a burst of range requests or listing clicks costs one API call.
  */
-export function callerWorkflowReaders(base: KubeConfig, options: CallerReadersOptions = {}): (token: string) => WorkflowReader {
+export function callerWorkflowReaders(base: KubeConfig, options: CallerReadersOptions = {}): (token: string) => CallerAccess {
   const clientTtl = options.clientTtlMs ?? 300_000;
   const resultTtl = options.resultTtlMs ?? 0;
   const now = options.now ?? Date.now;
-  const clients = new Map<string, { reader: WorkflowReader; until: number }>();
+  const clients = new Map<string, { reader: CallerAccess; until: number }>();
   const results = new Map<string, { wf: Workflow; until: number }>();
+  const decisions = new Map<string, { allowed: boolean; until: number }>();
   return (token) => {
     const id = createHash('sha256').update(token).digest('hex');
     let entry = clients.get(id);
     if (!entry || entry.until <= now()) {
-      entry = { reader: kubeWorkflowReader(kubeConfigForToken(base, token)), until: now() + clientTtl };
+      entry = { reader: kubeCallerAccess(kubeConfigForToken(base, token)), until: now() + clientTtl };
       bounded(clients, options.maxClients ?? 256, id, entry);
     }
     const { reader } = entry;
@@ -153,6 +175,14 @@ export function callerWorkflowReaders(base: KubeConfig, options: CallerReadersOp
         const wf = await reader.getWorkflow(namespace, name);
         if (resultTtl > 0) bounded(results, options.maxResults ?? 32, key, { wf, until: now() + resultTtl });
         return wf;
+      },
+      async mayGetWorkflow(namespace, name) {
+        const key = `${id} ${namespace}/${name}`;
+        const hit = decisions.get(key);
+        if (hit && hit.until > now()) return hit.allowed;
+        const allowed = await reader.mayGetWorkflow(namespace, name);
+        if (resultTtl > 0) bounded(decisions, options.maxClients ?? 256, key, { allowed, until: now() + resultTtl });
+        return allowed;
       },
     };
   };

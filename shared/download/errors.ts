@@ -25,9 +25,9 @@ export function toHttpError(err: unknown): HttpError | undefined {
     return new HttpError(status, code, err.message);
   }
   if (err instanceof TgzError) {
-    return err.code === 'TooManyEntries'
-      ? new HttpError(422, 'ArchiveTooLarge', `cannot list the archive: ${err.message}`)
-      : new HttpError(422, 'InvalidArchive', `the artifact is not a readable .tgz: ${err.message}`);
+    if (err.code === 'InvalidArchive') return new HttpError(422, 'InvalidArchive', `the artifact is not a readable .tgz: ${err.message}`);
+    const limit = err.code === 'TooManyEntries' ? 'ARGO_OSS_TGZ_MAX_ENTRIES' : 'ARGO_OSS_TGZ_MAX_BYTES';
+    return new HttpError(422, 'ArchiveTooLarge', `cannot read inside the archive: ${err.message} (limit ${limit}); download the archive itself with ?download=raw`);
   }
   if (err instanceof OssArgumentError) return new HttpError(400, 'InvalidArgument', err.message, { field: err.argument });
   if (err instanceof OssError) {

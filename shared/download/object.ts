@@ -17,7 +17,7 @@ export interface ServeContext {
   head: boolean;
   signal: AbortSignal;
   oss: OssClient;
-  config: SecurityConfig & { downloadUrlTtlSeconds: number };
+  config: SecurityConfig & { downloadUrlTtlSeconds: number; tgzMaxBytes: number; tgzMaxEntries: number };
   /** Leave Content-Length out (FC strips it and streams only chunked responses). */
   omitContentLength: boolean;
   log: (line: string) => void;
@@ -153,7 +153,7 @@ export async function serveTgzMember(ctx: ServeContext, key: string, info: Objec
   const v: Validators = { etag: info.etag ? memberEtag(info.etag, memberPath) : undefined, lastModified: info.lastModified };
   if (answerPreconditions(ctx, v, fileName)) return;
   const archive = await getObjectStream(ctx.oss, key, info.etag ? { ifMatch: info.etag } : {});
-  const found = await openTgzMember(archive.stream, memberPath, { signal: ctx.signal });
+  const found = await openTgzMember(archive.stream, memberPath, { signal: ctx.signal, maxBytes: ctx.config.tgzMaxBytes, maxEntries: ctx.config.tgzMaxEntries });
   if (!found) throw new HttpError(404, 'MemberNotFound', `the archive has no file ${JSON.stringify(memberPath)} (for a directory, end the path with '/')`);
   const { member, stream } = found;
   let range: ReturnType<typeof rangeFor>;

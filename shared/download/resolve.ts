@@ -45,7 +45,7 @@ export function resolveArtifact(wf: Workflow, ref: ArtifactRef, settings: Resolv
   if (artifact.deleted === true) {
     throw new HttpError(410, 'ArtifactDeleted', `artifact ${ref.artifactName} of workflow ${wf.metadata.name} was deleted by artifact garbage collection`);
   }
-  const location = resolveArtifactLocation(wf, node, artifact);
+  const location = resolveArtifactLocation(wf, node, artifact, settings.served);
   assertServed(location, settings.served);
   // Argo writes directory artifacts with or without a trailing '/' (#12857); both name the same prefix.
   const key = servedKey(location.key.replace(/\/+$/, ''), settings.artifactRoot);

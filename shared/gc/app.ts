@@ -5,9 +5,11 @@ import { servedStorage } from '../argo';
 import { ConfigError, type Config } from '../config';
 import { kubeConfigFromConfig, type KubeAccessConfig } from '../k8s';
 import { applyArtifactLifecycleRules, loadLifecycleRulesFile, reconcileLifecycle } from '../lifecycle';
-import { createOssClientFromConfig, type FcContextLike, type OssAccessConfig, type OssClient } from '../oss';
+import type { FcContext } from '../http/fc';
+import { createOssClientFromConfig, type OssAccessConfig, type OssClient } from '../oss';
 import { AuditLog } from './audit';
 import { parseGcPayload, type GcInput } from './events';
+import { ownershipRule } from './ownership';
 import { reconcile } from './reconcile';
 import { SummaryCollector } from './summary';
 import type { GcSummary } from './types';
@@ -16,14 +18,28 @@ import { KubeWorkflows, type WorkflowStore } from './workflows';
 
 export type GcConfig = OssAccessConfig &
   KubeAccessConfig &
-  Pick<Config, 'servedEndpoints' | 'artifactRoot' | 'gcWhen' | 'gcDelaySeconds' | 'gcDryRun' | 'gcMarkDeleted' | 'gcStaleUploadHours' | 'lifecycleRulesFile' | 'gcNamespaces'>;
+  Pick<
+    Config,
+    | 'servedEndpoints'
+    | 'artifactRoot'
+    | 'workflowKeyPrefix'
+    | 'gcWhen'
+    | 'gcDelaySeconds'
+    | 'gcDryRun'
+    | 'gcMarkDeleted'
+    | 'gcStaleUploadHours'
+    | 'lifecycleRulesFile'
+    | 'gcNamespaces'
+    | 'gcTrustWorkflowEvents'
+  > &
+  Partial<{ singleTenant: boolean }>;
 
 export interface GcDeps {
   /** Use this OSS client (closed by the caller) instead of one from the config. */
   oss?: OssClient;
   /** Workflow access; default: the cluster from the config (none configured → only whole-Workflow events work). */
   workflows?: WorkflowStore;
-  fcContext?: FcContextLike | null;
+  fcContext?: FcContext | null;
   /** The clock (tests inject one to step over delays and backoffs). */
   now?: () => Date;
   /** One structured JSON line per call; default stdout. */
@@ -67,6 +83,7 @@ export function createGcApp(config: GcConfig, deps: GcDeps = {}): GcApp {
     defaults: { when: config.gcWhen, delaySeconds: config.gcDelaySeconds },
     served: servedStorage(config),
     artifactRoot: config.artifactRoot,
+    ownership: ownershipRule(config),
     dryRun,
     markDeleted: config.gcMarkDeleted,
     concurrency: deps.concurrency ?? 8,
@@ -109,16 +126,22 @@ export function createGcApp(config: GcConfig, deps: GcDeps = {}): GcApp {
       return;
     }
     let outcome;
-    if (input.kind === 'workflow') {
+    if (input.kind === 'workflow' && config.gcTrustWorkflowEvents) {
+      // Opt-in (ARGO_OSS_GC_TRUST_WORKFLOW_EVENTS): the object is the workflow's state, as sent.
       outcome = await handleWorkflow(run, input.workflow, input.deleted ? 'deleted' : 'completed');
     } else {
-      if (!run.workflows) throw new Error('no cluster access configured: cannot read the workflow of a Kubernetes event');
-      const wf = await run.workflows.get(input.namespace, input.name);
-      if (!wf || (input.uid && wf.metadata.uid !== input.uid)) {
-        // Gone, or the name now belongs to a new workflow: the one the event is about was deleted.
-        outcome = input.uid ? await handleGoneWorkflow(run, { namespace: input.namespace, name: input.name, uid: input.uid }) : 'duplicate';
-      } else {
+      // An event only names a workflow (a whole-Workflow event included): the cluster says what it is.
+      const named = input.kind === 'workflow' ? { namespace: input.workflow.metadata.namespace!, name: input.workflow.metadata.name!, uid: input.workflow.metadata.uid } : input;
+      if (!run.workflows) {
+        throw new Error('no cluster access configured: cannot read the workflow an event names (whole-Workflow events are used as sent only with ARGO_OSS_GC_TRUST_WORKFLOW_EVENTS=true)');
+      }
+      const wf = await run.workflows.get(named.namespace, named.name);
+      if (wf && (!named.uid || wf.metadata.uid === named.uid)) {
+        if (input.kind === 'workflow' && input.deleted && !wf.metadata.deletionTimestamp) run.log({ level: 'warn', msg: 'a deletion event for a workflow the cluster still has: handled as the cluster says', workflow: named });
         outcome = await handleWorkflow(run, wf, wf.metadata.deletionTimestamp ? 'deleted' : 'completed');
+      } else {
+        // Gone, or the name now belongs to a new workflow: the one the event is about was deleted.
+        outcome = named.uid ? await handleGoneWorkflow(run, { namespace: named.namespace, name: named.name, uid: named.uid }, wf) : 'duplicate';
       }
     }
     if (outcome === 'duplicate') ev.duplicates++;

@@ -5,24 +5,25 @@
 // Accepted CloudEvents:
 // 1. kube-eventer (ACK's EventBridge sink): source "acs.cs", type "cs:k8s:WorkflowRelatedEvent",
 //    data = the Kubernetes v1.Event (an object, or its JSON text) with involvedObject.kind Workflow and
-//    reason WorkflowSucceeded | WorkflowFailed | WorkflowTimedOut. The Workflow is then read from the
-//    cluster (it may be gone: the ledger decides). Other reasons (WorkflowRunning, WorkflowNode*) are
-//    ignored.
+//    reason WorkflowSucceeded | WorkflowFailed (Argo's terminal reasons). The Workflow is then read from
+//    the cluster (it may be gone: the ledger decides). Other reasons (WorkflowRunning, WorkflowNode*, and
+//    WorkflowTimedOut, a warning Argo emits before it fails the workflow) are ignored.
 // 2. A whole Workflow object as data (a webhook, an exit handler, Argo Events), by type:
 //      argo-oss-artifacts.workflow.completed   the workflow (completed; with deletionTimestamp = deleted)
 //      argo-oss-artifacts.workflow.updated     same as completed (anything not completed is ignored)
 //      argo-oss-artifacts.workflow.deleted     the workflow's last state; it is gone
 //    and Argo Events' resource event source (type "resource", data {type: ADD|UPDATE|DELETE, body:
-//    Workflow}); DELETE is a deletion. The object is trusted as the workflow's state: only principals
-//    allowed to publish to the event bus can send it.
+//    Workflow}); DELETE is a deletion. The object is NOT trusted as the workflow's state (issue 10, F9):
+//    it only names a workflow (namespace, name, uid), which is re-read from the cluster like a
+//    kube-eventer event's — unless ARGO_OSS_GC_TRUST_WORKFLOW_EVENTS=true opts in (app.ts).
 // An FC timer event ({triggerTime, triggerName, payload}) or {"action": "reconcile"} asks for a reconcile.
 import type { Workflow } from '../argo';
 import { isNamespaceName, isObjectName } from '../tenancy';
 
 export const KUBE_EVENTER_SOURCE = 'acs.cs';
 export const WORKFLOW_EVENT_TYPE = 'cs:k8s:WorkflowRelatedEvent';
-/** Kubernetes Event reasons Argo emits when a workflow reaches a final phase. */
-export const COMPLETION_REASONS: readonly string[] = ['WorkflowSucceeded', 'WorkflowFailed', 'WorkflowTimedOut'];
+/** Kubernetes Event reasons Argo emits when a workflow reaches a final phase (Error is reported as WorkflowFailed). */
+export const COMPLETION_REASONS: readonly string[] = ['WorkflowSucceeded', 'WorkflowFailed'];
 export const WORKFLOW_COMPLETED_TYPE = 'argo-oss-artifacts.workflow.completed';
 export const WORKFLOW_UPDATED_TYPE = 'argo-oss-artifacts.workflow.updated';
 export const WORKFLOW_DELETED_TYPE = 'argo-oss-artifacts.workflow.deleted';

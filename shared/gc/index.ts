@@ -18,7 +18,8 @@ export {
   type WorkflowGcPolicy,
   type WorkflowPlan,
 } from './policy';
-export { targetFor, targetPrefix, unsafeReason, prefixOverlaps, describeTarget, LiveKeyIndex, type SafetyOptions } from './targets';
+export { targetFor, targetPrefix, unsafeReason, prefixOverlaps, describeTarget, type SafetyOptions } from './targets';
+export { ownershipRule, ownPrefixes, ownershipOf, authoriseTargets, type OwnershipRule, type Ownership, type Authorisation } from './ownership';
 export {
   parseGcPayload,
   COMPLETION_REASONS,

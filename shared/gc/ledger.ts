@@ -18,6 +18,7 @@
 // claim only removes items or moves their times, and deleting an object twice is harmless, so a lost
 // update at worst repeats a delete in the next reconcile — it never loses an owed item.
 import { createHash } from 'node:crypto';
+import { backoffCeiling } from '../backoff';
 import { deleteObject, getJson, isOssError, iterateObjectPages, putJson, type OssClient } from '../oss';
 import { isUid, RESERVED_PREFIX } from '../tenancy';
 import type { DeleteTarget, EffectiveStrategy, GcWhen, WorkflowRef } from './types';
@@ -207,7 +208,7 @@ async function* listNames(oss: OssClient, prefix: string): AsyncGenerator<string
 
 /** Retry delay after the n-th failed attempt: 1, 2, 4 … minutes, at most 6 hours. */
 export function backoffMs(attempts: number): number {
-  return Math.min(60_000 * 2 ** Math.max(0, attempts - 1), 6 * 3600_000);
+  return backoffCeiling(attempts, 60_000, 6 * 3600_000);
 }
 
 /** Items whose time has come: due, and past their backoff. */

@@ -1,13 +1,20 @@
 // Argo's per-artifact `oss.lifecycleRule` (markInfrequentAccessAfterDays / markDeletionAfterDays) for
 // the artifacts a completion keeps: the artifact's own rule, else its template archiveLocation's, else
 // the repository's (Argo's Relocate copies the repository's OSS block, rule included). Pure; the
-// rules are applied by shared/lifecycle without clobbering the bucket's other rules.
+// targets pass the GC's ownership rule (ownership.ts) before anything is tagged, and the rules are
+// applied by shared/lifecycle without clobbering the bucket's other rules.
 import { findTemplate, resolveArtifactLocation, type OssLifecycleRule, type Workflow } from '../argo';
 import type { GcCandidate } from './strategy';
 import { targetFor, unsafeReason, type SafetyOptions } from './targets';
+import type { DeleteTarget } from './types';
 
 export interface LifecycleTarget {
+  node: string;
+  artifact: string;
+  /** The artifact's key. */
   key: string;
+  /** What its objects are: one object, a directory, or either (archive: none). */
+  target: DeleteTarget;
   rule: OssLifecycleRule;
 }
 
@@ -29,15 +36,13 @@ export function lifecycleTargets(wf: Workflow, candidates: readonly GcCandidate[
     if (!rule) continue;
     let location;
     try {
-      location = resolveArtifactLocation(wf, c.nodeStatus, c.artifact);
+      location = resolveArtifactLocation(wf, c.nodeStatus, c.artifact, opts.served);
     } catch {
       continue;
     }
     const target = targetFor(location, c.artifact);
     if (unsafeReason(location, target, opts)) continue;
-    if (target.kind === 'object') out.push({ key: target.key, rule });
-    else if (target.kind === 'prefix') out.push({ key: target.prefix, rule });
-    else out.push({ key: target.key, rule }, { key: `${target.key}/`, rule });
+    out.push({ node: c.node, artifact: c.artifact.name, key: location.key, target, rule });
   }
   return out;
 }

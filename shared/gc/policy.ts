@@ -10,10 +10,11 @@
 // ARGO_OSS_GC_DELAY), else the built-in Always / 0s. A workflow whose phase gc-when filters out
 // keeps all its artifacts, at completion and at deletion (Failed and Error both count as failure).
 // A bad annotation value refuses the whole workflow with the reason: never a guess.
-import { ArgoError, COMPLETED_PHASES, resolveArtifactLocation, type Workflow } from '../argo';
+import { ArgoError, artifactKey, COMPLETED_PHASES, resolveArtifactLocation, type Workflow } from '../argo';
 import { parseDurationSeconds } from '../duration';
 import { gcCandidates, referencedKeys, type GcCandidate } from './strategy';
-import { prefixOverlaps, targetFor, targetPrefix, unsafeReason, type LiveKeyIndex, type SafetyOptions } from './targets';
+import { ownershipOf, type OwnershipRule } from './ownership';
+import { prefixOverlaps, targetFor, targetPrefix, unsafeReason, type SafetyOptions } from './targets';
 import type { ArtifactDecision, GcEventKind, GcWhen, WorkflowRef } from './types';
 
 export const GC_WHEN_ANNOTATION = 'argo-oss-artifacts/gc-when';
@@ -79,8 +80,8 @@ export interface PlanOptions extends SafetyOptions {
   defaults: GcDefaults;
   /** When the deletion happened (default: metadata.deletionTimestamp, else now). */
   deletedAt?: Date;
-  /** Other workflows' artifact keys (reconcile): prefixes touching them are refused. */
-  otherWorkflows?: LiveKeyIndex;
+  /** Whose keys the workflow may delete (ownership.ts): prefixes outside its own prefix are refused here. */
+  ownership: OwnershipRule;
 }
 
 export interface WorkflowPlan {
@@ -108,7 +109,8 @@ function completionMs(wf: Workflow, now: Date): number {
 /** Decisions before cross-artifact checks: strategy, phase filter, location, safety, timing. */
 function decide(wf: Workflow, c: GcCandidate, event: GcEventKind, policy: WorkflowGcPolicy, times: { now: number; completed: number; deleted?: number }, opts: PlanOptions): ArtifactDecision {
   const base = { node: c.node, artifact: c.artifact.name, strategy: c.strategy.strategy, log: c.log };
-  const keyOf = typeof c.artifact.oss?.key === 'string' && c.artifact.oss.key !== '' ? { key: c.artifact.oss.key } : {};
+  const recorded = artifactKey(c.artifact);
+  const keyOf = recorded ? { key: recorded } : {};
   if (c.strategy.strategy === 'Never') {
     const why = c.strategy.unknown ? `unknown strategy ${JSON.stringify(c.strategy.unknown)} (treated as Never)` : `strategy Never (${c.strategy.source})`;
     return { ...base, ...keyOf, action: 'keep', reason: why };
@@ -119,12 +121,12 @@ function decide(wf: Workflow, c: GcCandidate, event: GcEventKind, policy: Workfl
     return { ...base, ...keyOf, action: 'keep', reason: `gc-when ${policy.when} (${policy.whenSource}): workflow phase is ${phase || 'unknown'}` };
   }
   // An empty key names the whole bucket to a prefix delete: refused, not mistaken for "never written".
-  if (c.artifact.oss && typeof c.artifact.oss === 'object' && c.artifact.oss.key === '') {
+  if (recorded === '') {
     return { ...base, key: '', action: 'refuse', reason: 'empty key: refusing what would be the whole bucket' };
   }
   let location;
   try {
-    location = resolveArtifactLocation(wf, c.nodeStatus, c.artifact);
+    location = resolveArtifactLocation(wf, c.nodeStatus, c.artifact, opts.served);
   } catch (err) {
     if (!(err instanceof ArgoError)) throw err;
     if (err.code === 'NoLocation') return { ...base, ...keyOf, action: 'skip', reason: err.message };
@@ -134,6 +136,9 @@ function decide(wf: Workflow, c: GcCandidate, event: GcEventKind, policy: Workfl
   const target = targetFor(location, c.artifact);
   const unsafe = unsafeReason(location, target, opts);
   if (unsafe) return { ...base, key: location.key, location, target, action: 'refuse', reason: unsafe };
+  // Objects outside the own prefix are proven (or refused) by their recorded owner when executed.
+  const owned = ownershipOf(target, workflowRef(wf), opts.ownership);
+  if (owned.kind === 'refuse') return { ...base, key: location.key, location, target, action: 'refuse', reason: owned.reason };
   const found = { ...base, key: location.key, location, target };
   const delay = policy.delaySeconds * 1000;
   if (c.strategy.strategy === 'OnWorkflowCompletion') {
@@ -153,18 +158,16 @@ function sameTiming(a: ArtifactDecision, b: ArtifactDecision): boolean {
 }
 
 /**
- * A prefix target must not delete another artifact that is still live: refused unless every artifact
- * it would touch is reclaimed at the same time (same workflow), and never when it touches another
- * workflow's artifact (otherWorkflows, in the reconcile).
+ * A prefix target must not delete another artifact of the workflow that is still live: refused unless
+ * every artifact it would touch is reclaimed at the same time. (Other workflows' keys are protected by
+ * the ownership rule, not by what their statuses list.)
  */
-function refuseOverlaps(wf: Workflow, decisions: ArtifactDecision[], opts: PlanOptions): void {
-  const uid = wf.metadata.uid ?? '';
+function refuseOverlaps(wf: Workflow, decisions: ArtifactDecision[]): void {
   const keys = referencedKeys(wf);
   for (const d of decisions) {
     if ((d.action !== 'delete' && d.action !== 'defer') || !d.target) continue;
     const prefix = targetPrefix(d.target);
     if (!prefix) continue;
-    let refused = false;
     for (const other of keys) {
       const same = other.replace(/\/+$/, '') === d.key!.replace(/\/+$/, '');
       if (!prefixOverlaps(prefix, other, same) || same) continue;
@@ -174,16 +177,8 @@ function refuseOverlaps(wf: Workflow, decisions: ArtifactDecision[], opts: PlanO
         Object.assign(d, { action: 'refuse', reason: `prefix ${prefix} would also delete artifact key ${JSON.stringify(other)} of this workflow, which is not reclaimed with it` });
         delete d.dueAt;
         delete d.onDeletion;
-        refused = true;
         break;
       }
-    }
-    if (refused || !opts.otherWorkflows) continue;
-    const hit = opts.otherWorkflows.conflict(prefix, uid);
-    if (hit) {
-      Object.assign(d, { action: 'refuse', reason: `prefix ${prefix} overlaps artifact key ${JSON.stringify(hit.key)} of another workflow (uid ${hit.owner})` });
-      delete d.dueAt;
-      delete d.onDeletion;
     }
   }
 }
@@ -220,6 +215,6 @@ export function planWorkflow(wf: Workflow, event: GcEventKind, now: Date, opts: 
     plan.deletedAt = iso(deleted);
   }
   plan.decisions = candidates.map((c) => decide(wf, c, event, policy.policy, { now: now.getTime(), completed, deleted }, opts));
-  refuseOverlaps(wf, plan.decisions, opts);
+  refuseOverlaps(wf, plan.decisions);
   return plan;
 }

@@ -7,8 +7,8 @@
 //    ones again when their annotations changed.
 // 3. Ledger entries whose uid is not listed (deleted, or the name reused with a new uid) or whose
 //    workflow has a deletionTimestamp → deleted: OnWorkflowDeletion items become due (after gc-delay).
-//    Then every due item and every failed item past its backoff runs. Prefix targets are checked
-//    against the artifacts of every listed workflow first.
+//    Then every due item and every failed item past its backoff runs, through the ownership rule
+//    (ownership.ts) like every GC deletion — never through what live statuses happen to list.
 // 4. Markers of workflows that are gone are forgotten 7 days later (late duplicates stop there).
 // 5. Stale multipart uploads are aborted; the declared lifecycle rules are re-applied.
 // Every step is idempotent and claims work with forbid-overwrite where two runs could race, so
@@ -27,10 +27,8 @@ import {
   readRefused,
 } from './ledger';
 import { isCompleted } from './policy';
-import { referencedKeys } from './strategy';
-import { LiveKeyIndex } from './targets';
 import { iterateWorkflows } from './workflows';
-import { handleWorkflow, noteGone, runEntry, type GcRun } from './workflow-gc';
+import { handleWorkflow, noteGone, refuseOtherIdentity, runEntry, type GcRun } from './workflow-gc';
 import { abortStaleUploads } from './stale-uploads';
 
 export interface ReconcileOptions {
@@ -81,7 +79,6 @@ async function reconcileWorkflows(run: GcRun, opts: ReconcileOptions, covered: (
   const [ledger, handled, refused] = await Promise.all([listEntryUids(oss), listHandledUids(oss), listRefused(oss)]);
 
   const listed = new Map<string, Listed>();
-  const live = new LiveKeyIndex();
   const missed: Workflow[] = [];
   for await (const page of iterateWorkflows(run.workflows, opts.namespaces)) {
     for (const wf of page) {
@@ -89,7 +86,6 @@ async function reconcileWorkflows(run: GcRun, opts: ReconcileOptions, covered: (
       if (!uid) continue;
       const fingerprint = annotationFingerprint(wf.metadata.annotations);
       listed.set(uid, { namespace: wf.metadata.namespace ?? 'default', name: wf.metadata.name ?? '', deleting: !!wf.metadata.deletionTimestamp, fingerprint });
-      for (const key of referencedKeys(wf)) live.add(key, uid);
       if (!isCompleted(wf) && !wf.metadata.deletionTimestamp) continue;
       if (ledger.has(uid) || handled.has(uid)) continue;
       if (refused.get(uid)?.includes(fingerprint)) continue;
@@ -103,7 +99,7 @@ async function reconcileWorkflows(run: GcRun, opts: ReconcileOptions, covered: (
     const uid = wf.metadata.uid!;
     try {
       if (!run.settings.dryRun) for (const fp of refused.get(uid) ?? []) await forgetRefused(oss, uid, fp);
-      const outcome = await handleWorkflow(run, wf, wf.metadata.deletionTimestamp ? 'deleted' : 'completed', { otherWorkflows: live });
+      const outcome = await handleWorkflow(run, wf, wf.metadata.deletionTimestamp ? 'deleted' : 'completed');
       if (outcome === 'handled' || outcome === 'refused') stats.missedCompletions++;
     } catch (err) {
       summary.error(`workflow ${wf.metadata.namespace}/${wf.metadata.name}: ${errorText(err)}`);
@@ -116,9 +112,14 @@ async function reconcileWorkflows(run: GcRun, opts: ReconcileOptions, covered: (
       const entry = await readEntry(oss, uid);
       if (!entry || !covered(entry.workflow.namespace)) continue;
       const now = listed.get(uid);
+      if (now && (now.namespace !== entry.workflow.namespace || now.name !== entry.workflow.name)) {
+        await refuseOtherIdentity(run, { namespace: now.namespace, name: now.name, uid }, entry.workflow, 'the ledger entry');
+        continue;
+      }
+      // The listing of the entry's namespace is complete: an unlisted uid is gone.
       const gone = !now || now.deleting;
       if (gone && !entry.deletedAt) stats.deletionsDetected++;
-      await runEntry(run, entry, { gone, otherWorkflows: live });
+      await runEntry(run, entry, { gone });
     } catch (err) {
       summary.error(`ledger ${uid}: ${errorText(err)}`);
     }

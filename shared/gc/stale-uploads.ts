@@ -10,6 +10,7 @@
 //    progress signal than the initiation time (a 40 TB upload takes days).
 import { abortMultipartUpload, deleteObject, isOssError, iterateMultipartUploads, iterateObjectPages, type OssClient } from '../oss';
 import { MANIFEST_PREFIX, readManifest, releaseIndex, type UploadManifest } from '../upload/manifest';
+import { releaseUploadMarker } from '../upload/quota';
 import { RESERVED_PREFIX } from '../tenancy';
 import type { AuditLog } from './audit';
 
@@ -68,6 +69,7 @@ export async function abortStaleUploads(oss: OssClient, o: StaleUploadOptions): 
         if (!o.dryRun) {
           await deleteObject(oss, obj.key);
           await releaseIndex(oss, m.indexKey, m.uploadId);
+          if (m.state === 'uploading') await releaseUploadMarker(oss, m);
         }
         result.manifestsRemoved++;
         await o.audit.record({ action: o.dryRun ? 'dry-run' : 'remove-manifest', result: o.dryRun ? 'planned' : 'ok', key: m.key, target: obj.key, reason: `manifest ${m.state}, last change ${new Date(manifestTime(m)).toISOString()}` });

@@ -6,7 +6,7 @@
 // An empty string means unset at every level. Archived logs (`main-logs`, any `<container>-logs`)
 // carry no artifactGC of their own, so they follow the workflow strategy — Argo's GC would too, but
 // only when some declared artifact has a strategy (argo#13421); we always do.
-import { workflowNodes, type Artifact, type NodeStatus, type Workflow } from '../argo';
+import { artifactKey, workflowNodes, type Artifact, type NodeStatus, type Workflow } from '../argo';
 import type { EffectiveStrategy } from './types';
 
 const KNOWN: readonly string[] = ['OnWorkflowCompletion', 'OnWorkflowDeletion', 'Never'];
@@ -43,7 +43,8 @@ export function artifactStrategy(wf: Workflow, artifact: Artifact): StrategyReso
 
 /** Argo names an archived container log `<container>-logs` (normally `main-logs`). */
 export function isLogArtifact(artifact: Artifact): boolean {
-  return /-logs$/.test(artifact.name) && (typeof artifact.oss?.key !== 'string' || artifact.oss.key.endsWith('.log'));
+  const key = artifactKey(artifact);
+  return /-logs$/.test(artifact.name) && (key === undefined || key.endsWith('.log'));
 }
 
 export interface GcCandidate {
@@ -85,7 +86,7 @@ export function referencedKeys(wf: Workflow): string[] {
   for (const n of Object.values(nodes)) {
     for (const a of [...(n?.outputs?.artifacts ?? []), ...(n?.inputs?.artifacts ?? [])]) {
       if (a?.deleted) continue;
-      const key = a?.oss?.key;
+      const key = a ? artifactKey(a) : undefined;
       if (typeof key === 'string' && key !== '') keys.add(key);
     }
   }

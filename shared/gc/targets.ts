@@ -8,8 +8,8 @@
 //
 // Refused (audited, never deleted): other buckets or endpoints, keys outside the artifact root, the
 // reserved `.argo-oss/` prefix, empty / root prefixes, '..', '.', '//', '\' and control characters,
-// and a prefix that would also delete another live artifact (of this workflow or, in the reconcile,
-// of any listed workflow) or that lies inside another workflow's directory artifact.
+// and a prefix that would also delete another live artifact of this workflow. Whose key it is at all
+// is the ownership rule's business (ownership.ts).
 import { assertServed, ArgoError, type Artifact, type ResolvedLocation, type ServedStorage } from '../argo';
 import { HttpError } from '../http/errors';
 import { validateArtifactKey } from '../tenancy';
@@ -78,56 +78,4 @@ export function prefixOverlaps(prefix: string, other: string, sameArtifact: bool
   if (o === '') return false;
   if (o === p) return !sameArtifact;
   return `${o}/`.startsWith(prefix) || prefix.startsWith(`${o}/`);
-}
-
-/**
- * Artifact keys of other workflows, for the reconcile's cross-workflow check. Sorted once, then each
- * query is a binary search (keys inside the prefix) plus set lookups of the prefix's ancestors (a
- * directory artifact the prefix lies in).
- */
-export class LiveKeyIndex {
-  private readonly entries: Array<[key: string, owner: string]> = [];
-  private readonly byKey = new Map<string, Set<string>>();
-  private sorted = true;
-
-  add(key: string, owner: string): void {
-    const k = strip(key);
-    if (k === '') return;
-    this.entries.push([k, owner]);
-    this.sorted = false;
-    let owners = this.byKey.get(k);
-    if (!owners) this.byKey.set(k, (owners = new Set()));
-    owners.add(owner);
-  }
-
-  get size(): number {
-    return this.entries.length;
-  }
-
-  /** A key of another owner that deleting `prefix` would touch, or undefined. */
-  conflict(prefix: string, owner: string): { key: string; owner: string } | undefined {
-    if (!this.sorted) {
-      this.entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-      this.sorted = true;
-    }
-    const p = strip(prefix);
-    // Same directory key, or an ancestor directory: exact lookups.
-    const segments = p.split('/');
-    for (let i = segments.length; i >= 1; i--) {
-      const k = segments.slice(0, i).join('/');
-      for (const o of this.byKey.get(k) ?? []) if (o !== owner) return { key: k, owner: o };
-    }
-    // Keys inside the prefix: the range starting at `prefix`.
-    let lo = 0;
-    let hi = this.entries.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.entries[mid][0] < prefix) lo = mid + 1;
-      else hi = mid;
-    }
-    for (let i = lo; i < this.entries.length && this.entries[i][0].startsWith(prefix); i++) {
-      if (this.entries[i][1] !== owner) return { key: this.entries[i][0], owner: this.entries[i][1] };
-    }
-    return undefined;
-  }
 }

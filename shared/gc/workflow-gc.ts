@@ -22,28 +22,31 @@ import {
   type LedgerItem,
 } from './ledger';
 import { isCompleted, planWorkflow, workflowRef, type GcDefaults } from './policy';
-import { describeTarget, targetPrefix, type LiveKeyIndex } from './targets';
-import { executeDeletes } from './execute';
+import { describeTarget } from './targets';
+import { executeDeletes, type DeleteItemResult } from './execute';
+import { authoriseTargets, type OwnershipRule } from './ownership';
 import { markArtifactsDeleted } from './mark-deleted';
 import type { AuditLog } from './audit';
 import type { SummaryCollector } from './summary';
 import type { WorkflowStore } from './workflows';
 import type { Workflow, ServedStorage } from '../argo';
 import type { OssClient } from '../oss';
-import type { GcEventKind, WorkflowRef } from './types';
-import { isUid } from '../tenancy';
+import type { DeleteTarget, GcEventKind, WorkflowRef } from './types';
+import { isSameWorkflow, isUid } from '../tenancy';
 
 export interface GcSettings {
   defaults: GcDefaults;
   served: ServedStorage;
   artifactRoot: string;
+  /** Whose keys a workflow's GC may delete or tag (ownership.ts). */
+  ownership: OwnershipRule;
   dryRun: boolean;
   markDeleted: boolean;
   /** OSS requests in flight per step (default 8). */
   concurrency: number;
 }
 
-export type ApplyArtifactLifecycle = (targets: LifecycleTarget[]) => Promise<{ tagged: number; rulesChanged: boolean }>;
+export type ApplyArtifactLifecycle = (targets: Array<{ key: string; rule: LifecycleTarget['rule'] }>) => Promise<{ tagged: number; rulesChanged: boolean }>;
 
 /** Everything one run (an invocation, a reconcile) shares. */
 export interface GcRun {
@@ -62,8 +65,20 @@ export type WorkflowOutcome = 'handled' | 'duplicate' | 'not-completed' | 'refus
 
 const itemId = (i: { node: string; artifact: string }) => `${i.node}/${i.artifact}`;
 
+/**
+ * GC state is keyed by uid, but acts only for the workflow it was written for: a uid arriving with
+ * another namespace/name (a forged or confused event) is refused and audited, never run.
+ */
+export async function refuseOtherIdentity(run: GcRun, ref: WorkflowRef, recorded: WorkflowRef, what: string): Promise<'refused'> {
+  const reason = `${what} for uid ${ref.uid} belongs to ${recorded.namespace}/${recorded.name}, not ${ref.namespace}/${ref.name}: nothing done`;
+  run.summary.summary.refused++;
+  run.summary.line(ref, { node: '', artifact: '', action: 'refuse', reason });
+  await run.audit.record({ action: 'refuse', result: 'ok', workflow: ref, reason });
+  return 'refused';
+}
+
 /** Handles a completed (or deleted) workflow that may or may not have been seen before. */
-export async function handleWorkflow(run: GcRun, wf: Workflow, event: GcEventKind, opts: { otherWorkflows?: LiveKeyIndex; deletedAt?: Date } = {}): Promise<WorkflowOutcome> {
+export async function handleWorkflow(run: GcRun, wf: Workflow, event: GcEventKind, opts: { deletedAt?: Date } = {}): Promise<WorkflowOutcome> {
   const ref = workflowRef(wf);
   const { oss, settings } = run;
   if (!isUid(ref.uid) || ref.name === '') {
@@ -78,8 +93,9 @@ export async function handleWorkflow(run: GcRun, wf: Workflow, event: GcEventKin
   // Seen before? The ledger entry and the markers decide (duplicates, late and out-of-order events).
   const existing = await readEntry(oss, ref.uid);
   if (existing) {
+    if (!isSameWorkflow(existing.workflow, ref)) return refuseOtherIdentity(run, ref, existing.workflow, 'the ledger entry');
     if (event === 'deleted') {
-      await runEntry(run, existing, { gone: true, deletedAt: opts.deletedAt, otherWorkflows: opts.otherWorkflows });
+      await runEntry(run, existing, { gone: true, deletedAt: opts.deletedAt });
       return 'handled';
     }
     run.log({ level: 'info', msg: 'completion already handled (ledger entry)', workflow: ref });
@@ -87,6 +103,7 @@ export async function handleWorkflow(run: GcRun, wf: Workflow, event: GcEventKin
   }
   const marker = await readHandled(oss, ref.uid);
   if (marker) {
+    if (!isSameWorkflow(marker.workflow, ref)) return refuseOtherIdentity(run, ref, marker.workflow, 'the handled marker');
     // Nothing is owed; a deletion only starts the countdown to forgetting the workflow.
     if (event === 'deleted') await noteGone(run, marker);
     run.log({ level: 'info', msg: 'completion already handled (nothing owed)', workflow: ref, event });
@@ -99,7 +116,7 @@ export async function handleWorkflow(run: GcRun, wf: Workflow, event: GcEventKin
   }
 
   const now = run.now();
-  const plan = planWorkflow(wf, event, now, { defaults: settings.defaults, served: settings.served, artifactRoot: settings.artifactRoot, otherWorkflows: opts.otherWorkflows, deletedAt: opts.deletedAt });
+  const plan = planWorkflow(wf, event, now, { defaults: settings.defaults, served: settings.served, artifactRoot: settings.artifactRoot, ownership: settings.ownership, deletedAt: opts.deletedAt });
   if (plan.notPlannable) {
     if (!plan.notPlannable.refused) return 'not-completed';
     const claimed = settings.dryRun || (await claimRefused(oss, { workflow: ref, at: now.toISOString(), reason: plan.notPlannable.reason }, fingerprint));
@@ -164,21 +181,41 @@ export async function handleWorkflow(run: GcRun, wf: Workflow, event: GcEventKin
   }
   const reclaimedNow = new Set(plan.decisions.filter((d) => d.action === 'delete').map(itemId));
   if (event === 'completed' && run.applyArtifactLifecycle && !settings.dryRun) await applyLifecycle(run, wf, ref, reclaimedNow);
-  if (items.length > 0) await runEntry(run, entry, { gone: event === 'deleted', otherWorkflows: opts.otherWorkflows });
+  if (items.length > 0) await runEntry(run, entry, { gone: event === 'deleted' });
   return 'handled';
 }
 
+/** Keys to tag for an authorised target: an object, a directory, or (auto, not proven an object) both. */
+function tagKeys(t: DeleteTarget): string[] {
+  return t.kind === 'object' ? [t.key] : t.kind === 'prefix' ? [t.prefix] : [t.key, `${t.key}/`];
+}
+
+/** Argo's lifecycleRule on the artifacts a completion keeps; only the workflow's own objects are tagged. */
 async function applyLifecycle(run: GcRun, wf: Workflow, ref: WorkflowRef, reclaimedNow: Set<string>): Promise<void> {
-  let targets: LifecycleTarget[];
+  let wanted: LifecycleTarget[];
   try {
-    targets = lifecycleTargets(wf, gcCandidates(wf), reclaimedNow, run.settings);
+    wanted = lifecycleTargets(wf, gcCandidates(wf), reclaimedNow, run.settings);
   } catch {
     return; // unreadable nodes were reported by the plan
+  }
+  if (wanted.length === 0) return;
+  const auth = await authoriseTargets(run.oss, ref, wanted.map((t) => t.target), run.settings.ownership, run.settings.concurrency);
+  const targets: Array<{ key: string; rule: LifecycleTarget['rule'] }> = [];
+  for (const [n, a] of auth.entries()) {
+    const t = wanted[n];
+    if (a.ok) {
+      for (const key of tagKeys(a.target)) targets.push({ key, rule: t.rule });
+      continue;
+    }
+    const reason = a.refused ? `lifecycleRule not applied: ${a.reason}` : `lifecycleRule not applied: ownership not checked (${a.error})`;
+    if (a.refused) run.summary.summary.refused++;
+    run.summary.line(ref, { node: t.node, artifact: t.artifact, key: t.key, action: a.refused ? 'refuse' : 'failed', reason });
+    await run.audit.record({ action: a.refused ? 'refuse' : 'lifecycle', result: a.refused ? 'ok' : 'warning', workflow: ref, node: t.node, artifact: t.artifact, key: t.key, target: describeTarget(t.target), reason });
   }
   if (targets.length === 0) return;
   try {
     const r = await run.applyArtifactLifecycle!(targets);
-    await run.audit.record({ action: 'lifecycle', result: 'ok', workflow: ref, objects: r.tagged, reason: `Argo lifecycleRule on ${targets.length} target(s)${r.rulesChanged ? '; bucket rules updated' : ''}` });
+    await run.audit.record({ action: 'lifecycle', result: 'ok', workflow: ref, objects: r.tagged, reason: `Argo lifecycleRule on ${targets.length} key(s)${r.rulesChanged ? '; bucket rules updated' : ''}` });
   } catch (err) {
     await run.audit.record({ action: 'lifecycle', result: 'warning', workflow: ref, error: (err as Error).message });
   }
@@ -188,7 +225,6 @@ export interface RunEntryOptions {
   /** The workflow no longer exists (or is being deleted). */
   gone: boolean;
   deletedAt?: Date;
-  otherWorkflows?: LiveKeyIndex;
 }
 
 /** Runs an entry's due items and persists what is left (entry rewritten, or removed when empty). */
@@ -198,57 +234,41 @@ export async function runEntry(run: GcRun, entry: LedgerEntry, opts: RunEntryOpt
   const now = run.now();
   let changed = opts.gone ? markDeleted(entry, opts.deletedAt ?? now) : false;
 
-  let due = dueItems(entry, now);
-  // The reconcile knows every live workflow: a prefix touching another one's artifact is refused now.
-  if (opts.otherWorkflows) {
-    const refused = new Set<LedgerItem>();
-    for (const item of due) {
-      const prefix = targetPrefix(item.target);
-      const hit = prefix ? opts.otherWorkflows.conflict(prefix, ref.uid) : undefined;
-      if (!hit) continue;
+  const due = dueItems(entry, now);
+  // The ownership rule, right before deleting: also for items a ledger written by an older version holds.
+  const auth = await authoriseTargets(oss, ref, due.map((i) => i.target), settings.ownership, settings.concurrency);
+  const refused = new Set<LedgerItem>();
+  const runnable: Array<{ item: LedgerItem; target: DeleteTarget }> = [];
+  const unchecked: Array<{ item: LedgerItem; error: string }> = [];
+  for (const [n, a] of auth.entries()) {
+    const item = due[n];
+    if (a.ok) runnable.push({ item, target: a.target });
+    else if (!a.refused) unchecked.push({ item, error: `ownership not checked: ${a.error}` });
+    else {
       refused.add(item);
-      const reason = `prefix ${prefix} overlaps artifact key ${JSON.stringify(hit.key)} of another workflow (uid ${hit.owner})`;
       summary.summary.refused++;
-      summary.line(ref, { node: item.node, artifact: item.artifact, key: item.key, action: 'refuse', reason });
-      await run.audit.record({ action: 'refuse', result: 'ok', workflow: ref, node: item.node, artifact: item.artifact, key: item.key, target: describeTarget(item.target), reason });
-    }
-    if (refused.size > 0) {
-      due = due.filter((i) => !refused.has(i));
-      if (!settings.dryRun) {
-        entry.items = entry.items.filter((i) => !refused.has(i));
-        changed = true;
-      }
-    }
-  } else {
-    // The event path cannot see other workflows: a prefix outside this workflow's own key space
-    // (<root><name>/ as in Argo's default keyFormat, or <root><namespace>/<name>/) waits for the
-    // reconcile, which checks it against every listed workflow first.
-    const own = [`${settings.artifactRoot}${ref.name}/`, `${settings.artifactRoot}${ref.namespace}/${ref.name}/`];
-    const held = due.filter((i) => {
-      const prefix = targetPrefix(i.target);
-      return prefix !== undefined && !own.some((o) => prefix.startsWith(o));
-    });
-    if (held.length > 0) {
-      due = due.filter((i) => !held.includes(i));
-      for (const item of held) {
-        const reason = `prefix ${targetPrefix(item.target)} is outside ${own[0]}: left to the reconcile, which checks it against every workflow`;
-        summary.line(ref, { node: item.node, artifact: item.artifact, key: item.key, action: 'defer', reason });
-        await run.audit.record({ action: 'defer', result: 'ok', workflow: ref, node: item.node, artifact: item.artifact, key: item.key, target: describeTarget(item.target), reason });
-      }
+      summary.line(ref, { node: item.node, artifact: item.artifact, key: item.key, action: 'refuse', reason: a.reason });
+      await run.audit.record({ action: 'refuse', result: 'ok', workflow: ref, node: item.node, artifact: item.artifact, key: item.key, target: describeTarget(item.target), reason: a.reason });
     }
   }
+  if (refused.size > 0 && !settings.dryRun) {
+    entry.items = entry.items.filter((i) => !refused.has(i));
+    changed = true;
+  }
 
-  summary.summary.planned += due.length;
-  const results = await executeDeletes(
+  summary.summary.planned += runnable.length + unchecked.length;
+  const executed = await executeDeletes(
     oss,
-    due.map((i) => ({ id: itemId(i), target: i.target })),
+    runnable.map(({ item, target }) => ({ id: itemId(item), target })),
     { dryRun: settings.dryRun, concurrency: settings.concurrency },
   );
+  const attemptedItems = [...runnable.map((r) => r.item), ...unchecked.map((u) => u.item)];
+  const results: DeleteItemResult[] = [...executed, ...unchecked.map((u) => ({ id: itemId(u.item), ok: false, resolved: 'gone' as const, objects: 0, error: u.error }))];
   const done = new Set<string>();
   for (const [n, r] of results.entries()) {
-    const item = due[n];
-    const base = { workflow: ref, node: item.node, artifact: item.artifact, key: item.key, target: describeTarget(item.target) };
-    if (settings.dryRun) {
+    const item = attemptedItems[n];
+    const base = { workflow: ref, node: item.node, artifact: item.artifact, key: item.key, target: describeTarget(runnable[n]?.target ?? item.target) };
+    if (settings.dryRun && r.ok) {
       summary.line(ref, { node: item.node, artifact: item.artifact, key: item.key, action: 'delete', reason: `dry run: would delete (${r.resolved})` });
       await run.audit.record({ ...base, action: 'dry-run', result: 'planned', reason: `would delete ${r.resolved === 'gone' ? 'nothing (already gone)' : `the ${r.resolved}`}` });
       continue;
@@ -260,12 +280,14 @@ export async function runEntry(run: GcRun, entry: LedgerEntry, opts: RunEntryOpt
       summary.line(ref, { node: item.node, artifact: item.artifact, key: item.key, action: 'delete', reason: item.strategy, objects: r.objects });
       await run.audit.record({ ...base, action: 'delete', result: 'ok', objects: r.objects, reason: `${item.strategy}${r.resolved === 'gone' ? ': nothing left to delete' : ''}` });
     } else {
-      item.attempts++;
-      item.lastError = r.error;
-      item.nextAttemptAt = new Date(now.getTime() + backoffMs(item.attempts)).toISOString();
       summary.summary.failed++;
+      if (!settings.dryRun) {
+        item.attempts++;
+        item.lastError = r.error;
+        item.nextAttemptAt = new Date(now.getTime() + backoffMs(item.attempts)).toISOString();
+      }
       summary.line(ref, { node: item.node, artifact: item.artifact, key: item.key, action: 'failed', reason: r.error ?? 'failed', objects: r.objects });
-      await run.audit.record({ ...base, action: 'delete', result: 'error', objects: r.objects, error: r.error, ...(r.ossRequestId ? { ossRequestId: r.ossRequestId } : {}), reason: `attempt ${item.attempts}; retried after ${item.nextAttemptAt}` });
+      await run.audit.record({ ...base, action: 'delete', result: 'error', objects: r.objects, error: r.error, ...(r.ossRequestId ? { ossRequestId: r.ossRequestId } : {}), reason: settings.dryRun ? 'dry run' : `attempt ${item.attempts}; retried after ${item.nextAttemptAt}` });
     }
   }
   const attempted = new Set(due);
@@ -279,7 +301,7 @@ export async function runEntry(run: GcRun, entry: LedgerEntry, opts: RunEntryOpt
   if (entry.items.length === 0) {
     // Nothing owed: remember it was handled (late duplicates stop at the marker), then drop the entry.
     const at = now.toISOString();
-    await writeHandled(oss, { workflow: ref, at, reason: 'all owed artifacts reclaimed', ...(opts.gone ? { goneAt: at } : {}) });
+    await writeHandled(oss, { workflow: ref, at, reason: 'nothing owed any more', ...(opts.gone ? { goneAt: at } : {}) });
     await deleteEntry(oss, ref.uid);
   } else if (changed) {
     entry.updatedAt = now.toISOString();
@@ -287,7 +309,7 @@ export async function runEntry(run: GcRun, entry: LedgerEntry, opts: RunEntryOpt
   }
 
   if (!opts.gone && settings.markDeleted && run.workflows && done.size > 0) {
-    const reclaimed = due.filter((i) => done.has(itemId(i))).map((i) => ({ node: i.node, artifact: i.artifact }));
+    const reclaimed = attemptedItems.filter((i) => done.has(itemId(i))).map((i) => ({ node: i.node, artifact: i.artifact }));
     try {
       const r = await markArtifactsDeleted(run.workflows, ref, reclaimed);
       if (r === 'patched') await run.audit.record({ action: 'mark-deleted', result: 'ok', workflow: ref, objects: reclaimed.length });
@@ -299,19 +321,29 @@ export async function runEntry(run: GcRun, entry: LedgerEntry, opts: RunEntryOpt
 }
 
 /**
- * The workflow with this uid is gone (404, or its name now belongs to a new uid): the ledger decides.
- * Owed items become due (deletion), a "nothing owed" marker is forgotten, and without either there
- * is nothing we know about it.
+ * The workflow `ref` (namespace, name, uid) — as an event names it — may be gone; `current` is what the
+ * cluster holds at ref.namespace/ref.name right now (undefined on 404). GC's record of the uid acts only
+ * if the cluster confirms no workflow with that uid exists there (404, or the name now belongs to a new
+ * uid) AND the record was written for that same namespace/name: an event naming one workflow with
+ * another's uid is refused and audited. Then owed items become due (deletion), a "nothing owed" marker
+ * starts its countdown, and without either there is nothing we know about it.
  */
-export async function handleGoneWorkflow(run: GcRun, ref: WorkflowRef): Promise<WorkflowOutcome> {
+export async function handleGoneWorkflow(run: GcRun, ref: WorkflowRef, current: Workflow | undefined): Promise<WorkflowOutcome> {
   if (!isUid(ref.uid)) return 'invalid';
+  if (current && current.metadata.uid === ref.uid) {
+    // Present with that uid: not gone, so no deletion-time action (a deletionTimestamp is handled by the caller).
+    run.log({ level: 'info', msg: 'workflow still exists: no deletion-time action', workflow: ref });
+    return 'duplicate';
+  }
   const entry = await readEntry(run.oss, ref.uid);
   if (entry) {
+    if (!isSameWorkflow(entry.workflow, ref)) return refuseOtherIdentity(run, ref, entry.workflow, 'the ledger entry');
     await runEntry(run, entry, { gone: true });
     return 'handled';
   }
   const marker = await readHandled(run.oss, ref.uid);
   if (marker) {
+    if (!isSameWorkflow(marker.workflow, ref)) return refuseOtherIdentity(run, ref, marker.workflow, 'the handled marker');
     await noteGone(run, marker);
     return 'duplicate';
   }

@@ -8,10 +8,16 @@ export interface ReadJsonOptions {
   ifEmpty?: Record<string, unknown>;
 }
 
-/** Parses the body as a JSON object: 415 for another media type, 413 over the cap, 400 for bad JSON. */
-export function readJsonObject(req: HttpRequest, options: ReadJsonOptions = {}): Record<string, unknown> {
+/**
+ * Reads and parses the body as a JSON object: 415 for another media type, 413 over the cap (a
+ * declared length past it is refused unread), 400 for bad JSON. Call it only once the caller is
+ * authenticated.
+ */
+export async function readJsonObject(req: HttpRequest, options: ReadJsonOptions = {}): Promise<Record<string, unknown>> {
   const max = options.maxBytes ?? MAX_JSON_BODY_BYTES;
-  const body = req.body;
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > max) throw payloadTooLarge(max);
+  const body = await req.body();
   if (body === undefined || body.length === 0) {
     if (options.ifEmpty) return { ...options.ifEmpty };
     throw new HttpError(400, 'InvalidArgument', 'a JSON object body is required', { field: 'body' });

@@ -1,8 +1,60 @@
-// FC 3.0 HTTP trigger adapter: the event (a Buffer of JSON) -> HttpRequest; HttpResponse -> the
-// `{ statusCode, headers, body, isBase64Encoded }` object FC turns into the HTTP response.
+// The Function Compute 3.0 seam. HTTP trigger adapter: the event (a Buffer of JSON) -> HttpRequest;
+// HttpResponse -> the `{ statusCode, headers, body, isBase64Encoded }` object FC turns into the HTTP
+// response. And the function role's STS credentials, which FC hands every invocation: in the handler's
+// `context.credentials` (event and HTTP-trigger functions) or in x-fc-* request headers (web functions
+// on a custom runtime); one helper keeps a client on the newest of them.
 import { errorResponse, HttpError } from './errors';
 import { payloadTooLarge } from './body';
 import { MAX_JSON_BODY_BYTES, type HttpHandler, type HttpRequest, type HttpResponse } from './types';
+
+/** STS credentials of the function's role (AssumeRole on `role`, valid for hours, renewed by FC). */
+export interface FcRoleCredentials {
+  accessKeyId: string;
+  accessKeySecret: string;
+  securityToken?: string;
+}
+
+/** The part of an FC 3.0 handler `context` we read. */
+export interface FcContext {
+  requestId?: string;
+  /** Present when the function has a role. */
+  credentials?: { accessKeyId?: string; accessKeySecret?: string; securityToken?: string } | null;
+}
+
+/** The role credentials of an event / HTTP-trigger invocation, or undefined when it carries none. */
+export function fcContextCredentials(context: FcContext | null | undefined): FcRoleCredentials | undefined {
+  const c = context?.credentials;
+  if (!c?.accessKeyId || !c.accessKeySecret) return undefined;
+  return { accessKeyId: c.accessKeyId, accessKeySecret: c.accessKeySecret, ...(c.securityToken ? { securityToken: c.securityToken } : {}) };
+}
+
+/**
+ * The role credentials FC passes a custom runtime per request (x-fc-access-key-id, -secret,
+ * x-fc-security-token), or undefined. FC owns that header namespace inside FC; elsewhere any client can
+ * send them, so callers use this only when running in FC.
+ */
+export function fcHeaderCredentials(headers: Record<string, string | string[] | undefined>): FcRoleCredentials | undefined {
+  const id = headers['x-fc-access-key-id'];
+  const secret = headers['x-fc-access-key-secret'];
+  const token = headers['x-fc-security-token'];
+  if (typeof id !== 'string' || typeof secret !== 'string' || typeof token !== 'string' || !id || !secret || !token) return undefined;
+  return { accessKeyId: id, accessKeySecret: secret, securityToken: token };
+}
+
+/**
+ * `(credentials) => void` that moves `client` onto the newest role credentials an invocation brings,
+ * rebuilding its signers only when they changed; undefined (none in this invocation) keeps the current ones.
+ */
+export function fcCredentialUpdater(client: { setCredentials(c: FcRoleCredentials): void }): (c: FcRoleCredentials | undefined) => void {
+  let current: string | undefined;
+  return (c) => {
+    if (!c) return;
+    const key = `${c.accessKeyId}\n${c.securityToken ?? ''}\n${c.accessKeySecret}`;
+    if (key === current) return;
+    client.setCredentials(c);
+    current = key;
+  };
+}
 
 /** The fields of an FC 3.0 HTTP trigger event we read. */
 export interface FcHttpEvent {
@@ -46,9 +98,19 @@ export function fcEventToRequest(event: unknown, maxBodyBytes = MAX_JSON_BODY_BY
   for (const [k, v] of Object.entries(e.headers ?? {})) headers[k.toLowerCase()] = String(v);
   const query = new URLSearchParams();
   for (const [k, v] of Object.entries(e.queryParameters ?? {})) query.append(k, String(v));
-  let body: Buffer | undefined;
-  if (typeof e.body === 'string' && e.body !== '') body = Buffer.from(e.body, e.isBase64Encoded ? 'base64' : 'utf8');
-  if (body && body.length > maxBodyBytes) throw payloadTooLarge(maxBodyBytes);
+  // FC hands the whole event over; the body is still only decoded (and measured) when a handler asks.
+  const raw = typeof e.body === 'string' && e.body !== '' ? e.body : undefined;
+  const base64 = e.isBase64Encoded === true;
+  let decoded: Promise<Buffer | undefined> | undefined;
+  const body = () =>
+    (decoded ??= (async () => {
+      if (raw === undefined) return undefined;
+      // Cheap upper bound first: no decoding of something obviously past the cap.
+      if ((base64 ? Math.floor((raw.length * 3) / 4) - 2 : raw.length) > maxBodyBytes) throw payloadTooLarge(maxBodyBytes);
+      const buf = Buffer.from(raw, base64 ? 'base64' : 'utf8');
+      if (buf.length > maxBodyBytes) throw payloadTooLarge(maxBodyBytes);
+      return buf;
+    })());
   return { method, path, query, headers, body };
 }
 

@@ -5,4 +5,15 @@ export { HttpError, invalidArgument, jsonResponse, emptyResponse, errorResponse,
 export { readJsonObject, payloadTooLarge, type ReadJsonOptions } from './body';
 export { Router, type RouteHandler, type RouterOptions } from './router';
 export { toNodeListener, send, type NodeAdapterOptions } from './node';
-export { toFcHandler, fcEventToRequest, responseToFc, type FcHttpEvent, type FcHttpResult } from './fc';
+export {
+  toFcHandler,
+  fcEventToRequest,
+  responseToFc,
+  fcContextCredentials,
+  fcHeaderCredentials,
+  fcCredentialUpdater,
+  type FcContext,
+  type FcHttpEvent,
+  type FcHttpResult,
+  type FcRoleCredentials,
+} from './fc';

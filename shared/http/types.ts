@@ -1,5 +1,7 @@
 // The platform-free request/response pair every adapter (Node http, FC HTTP trigger) converts to and
 // from. Bodies are whole Buffers: these endpoints exchange small JSON documents, never artifacts.
+// A request body is read only when a handler asks for it — after authentication — so an anonymous
+// caller cannot make a function read (or buffer) a body.
 
 export interface HttpRequest {
   method: string;
@@ -8,8 +10,11 @@ export interface HttpRequest {
   query: URLSearchParams;
   /** Lower-case names; repeated headers joined with ', '. */
   headers: Record<string, string>;
-  /** undefined when the request had no body. */
-  body: Buffer | undefined;
+  /**
+   * Reads the body on demand (once; later calls answer the same): undefined when the request has none.
+   * Rejects with a 413 HttpError past the adapter's limit.
+   */
+  body(): Promise<Buffer | undefined>;
 }
 
 export interface HttpResponse {

@@ -1,6 +1,8 @@
 // The cluster reads the functions need, over @kubernetes/client-node 1.x: TokenReview (who is calling,
-// from which pod) and Pods. Errors become KubeError with the HTTP status.
-import { AuthenticationV1Api, CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+// from which pod), Pods, and the owners a pod's identity is proven by (Workflows, Argo's
+// WorkflowArtifactGCTasks). Errors become KubeError with the HTTP status.
+import { AuthenticationV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import type { OwnedMeta, OwnerLookup } from '../tenancy/pod-owner';
 
 export const POD_NAME_EXTRA = 'authentication.kubernetes.io/pod-name';
 export const POD_UID_EXTRA = 'authentication.kubernetes.io/pod-uid';
@@ -51,13 +53,15 @@ export function toKubeError(operation: string, err: unknown): KubeError {
 
 const SA_USER = /^system:serviceaccount:([^:]+):([^:]+)$/;
 
-export class KubeClient {
+export class KubeClient implements OwnerLookup {
   private readonly auth: AuthenticationV1Api;
   private readonly core: CoreV1Api;
+  private readonly custom: CustomObjectsApi;
 
   constructor(readonly kubeConfig: KubeConfig) {
     this.auth = kubeConfig.makeApiClient(AuthenticationV1Api);
     this.core = kubeConfig.makeApiClient(CoreV1Api);
+    this.custom = kubeConfig.makeApiClient(CustomObjectsApi);
   }
 
   /** TokenReview; `audiences` empty means the API server's own audience. */
@@ -96,6 +100,27 @@ export class KubeClient {
       return await this.core.readNamespacedPod({ namespace, name });
     } catch (err) {
       const e = toKubeError('get pod', err);
+      if (e.status === 404) return undefined;
+      throw e;
+    }
+  }
+
+  /** A Workflow's metadata (uid, ownerReferences, …), or undefined when it does not exist. */
+  getWorkflowMeta(namespace: string, name: string): Promise<OwnedMeta | undefined> {
+    return this.argoMeta('workflows', namespace, name);
+  }
+
+  /** An Argo WorkflowArtifactGCTask's metadata, or undefined when it does not exist. */
+  getArtifactGCTaskMeta(namespace: string, name: string): Promise<OwnedMeta | undefined> {
+    return this.argoMeta('workflowartifactgctasks', namespace, name);
+  }
+
+  private async argoMeta(plural: string, namespace: string, name: string): Promise<OwnedMeta | undefined> {
+    try {
+      const obj = (await this.custom.getNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', plural, namespace, name })) as { metadata?: OwnedMeta };
+      return obj?.metadata ?? {};
+    } catch (err) {
+      const e = toKubeError(`get ${plural}`, err);
       if (e.status === 404) return undefined;
       throw e;
     }

@@ -4,7 +4,9 @@ import https from 'node:https';
 import { isIP } from 'node:net';
 import OSS from 'ali-oss';
 import { ConfigError, normalizeRegion, parseEndpointUrl, publicEndpointFor, type Config } from '../config';
+import type { FcContext } from '../http/fc';
 import { OssArgumentError } from './errors';
+import { watchReusedSocket } from './reused-socket';
 
 /** The corrected ali-oss method set (types/ali-oss-augment.d.ts). */
 export type AliOss = OSS.Client;
@@ -77,11 +79,6 @@ export interface OssCredentials {
 
 export type CredentialSource = 'explicit' | 'fc-context' | 'alibaba-cloud-env' | 'oss-env';
 
-/** The part of an FC 3.0 handler `context` we read. */
-export interface FcContextLike {
-  credentials?: { accessKeyId?: string; accessKeySecret?: string; securityToken?: string } | null;
-}
-
 export type CredentialConfig = Partial<
   Pick<
     Config,
@@ -96,7 +93,7 @@ export type CredentialConfig = Partial<
 
 export interface CredentialSources {
   explicit?: Partial<OssCredentials>;
-  fcContext?: FcContextLike | null;
+  fcContext?: FcContext | null;
   config?: CredentialConfig;
 }
 
@@ -211,11 +208,27 @@ interface Agents {
   https: https.Agent;
 }
 
+// Agents that report a reset of a reused socket to the request attempt (see reused-socket.ts).
+class KeepAliveHttpAgent extends http.Agent {
+  addRequest(req: http.ClientRequest, options: http.RequestOptions): void {
+    watchReusedSocket(req);
+    (http.Agent.prototype as unknown as { addRequest(r: http.ClientRequest, o: http.RequestOptions): void }).addRequest.call(this, req, options);
+  }
+}
+class KeepAliveHttpsAgent extends https.Agent {
+  addRequest(req: http.ClientRequest, options: http.RequestOptions): void {
+    watchReusedSocket(req);
+    (https.Agent.prototype as unknown as { addRequest(r: http.ClientRequest, o: http.RequestOptions): void }).addRequest.call(this, req, options);
+  }
+}
+
 function keepAliveAgents(maxSockets: number, freeSocketTimeoutMs: number): Agents {
   // Node's Agent closes free sockets after `timeout` and honours the server's `Keep-Alive: timeout=N`
   // hint, which avoids "socket hang up" on sockets the server already dropped (ali-oss #605/#859).
+  // That timer does not run while FC freezes the instance: ossCall retries an idempotent request once
+  // when its reused socket turns out to be dead.
   const opts = { keepAlive: true, maxSockets, maxFreeSockets: Math.min(maxSockets, 32), timeout: freeSocketTimeoutMs, scheduling: 'lifo' as const };
-  return { http: new http.Agent(opts), https: new https.Agent(opts) };
+  return { http: new KeepAliveHttpAgent(opts), https: new KeepAliveHttpsAgent(opts) };
 }
 
 function streamAgents(maxSockets: number): Agents {
@@ -332,7 +345,7 @@ export interface ClientFromConfigOptions extends Omit<OssClientOptions, 'bucket'
   /** Highest-precedence credentials (CLI flags, tests). */
   credentials?: Partial<OssCredentials>;
   /** The FC handler context; its `credentials` win over environment variables. */
-  fcContext?: FcContextLike | null;
+  fcContext?: FcContext | null;
 }
 
 /** Client for the configured bucket, with credentials resolved by precedence. */

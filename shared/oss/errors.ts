@@ -4,6 +4,7 @@
 // Bodiless responses (HEAD, streams) are synthesized: 404 -> NoSuchKey, 412 -> PreconditionFailed,
 // otherwise UnknownError unless an x-oss-err header carried the XML. Network errors have status -1,
 // timeouts -2; a ResponseTimeoutError may have no status at all (lib/client.js requestError).
+import { retryOnReusedSocketReset } from './reused-socket';
 
 export type OssErrorKind =
   | 'NotFound'
@@ -175,10 +176,17 @@ export function toOssError(err: unknown, ctx: OssErrorContext): OssError {
   });
 }
 
-/** Runs one SDK call and rethrows its failure as an OssError with context. */
+/** Requests whose repetition is not harmless: a second initiate opens another upload; a second complete can see NoSuchUpload. */
+const NOT_IDEMPOTENT = new Set(['initiateMultipartUpload', 'completeMultipartUpload']);
+
+/**
+ * Runs one SDK call and rethrows its failure as an OssError with context. An idempotent request that
+ * failed on a reset of a reused keep-alive socket (an FC instance thawed after a long idle) is sent once
+ * more, on a new socket.
+ */
 export async function ossCall<T>(ctx: OssErrorContext, fn: () => Promise<T>): Promise<T> {
   try {
-    return await fn();
+    return await retryOnReusedSocketReset(fn, !NOT_IDEMPOTENT.has(ctx.operation));
   } catch (err) {
     if (err instanceof OssArgumentError) throw err;
     throw toOssError(err, ctx);

@@ -16,7 +16,6 @@ export {
   type CredentialSource,
   type CredentialSources,
   type EndpointPlan,
-  type FcContextLike,
   type OssClientOptions,
   type OssCredentials,
   type OssTimeouts,

@@ -2,3 +2,4 @@
 export * from './names';
 export * from './keys';
 export * from './owner';
+export * from './pod-owner';

@@ -3,20 +3,39 @@
 //   Authorization: Bearer <token> → TokenReview →
 //     member of an admin group (ARGO_OSS_ADMIN_GROUPS)          → any valid, non-reserved key
 //     pod-bound service-account token (pod name + uid in extra) → Pod (uid must match, same service
-//       account) → label workflows.argoproj.io/workflow → keys under the workflow's prefix
+//       account, still running) → its controller owner, read in the cluster with the coordinator's
+//       own identity: a Workflow of the pod's namespace (name AND uid), or a WorkflowArtifactGCTask
+//       controlled by one (shared/tenancy/pod-owner.ts) → keys under that Workflow's prefix.
+//       The `workflows.argoproj.io/workflow` label is never trusted.
 //     anything else                                             → 403
 // Missing or malformed header, or a token the API server rejects → 401.
 import { createHash } from 'node:crypto';
 import { HttpError } from '../http/errors';
 import { KubeError, type KubeClient } from '../k8s';
-import { workflowKeyPrefix } from '../tenancy';
+import { PodOwnerError, resolvePodOwner, workflowKeyPrefix, type PodRole, type WorkflowIdentity } from '../tenancy';
 import type { UploadOwner } from './manifest';
-
-export const WORKFLOW_LABEL = 'workflows.argoproj.io/workflow';
 
 export type Caller =
   | { kind: 'admin'; username: string; groups: string[] }
-  | { kind: 'workflow'; username: string; namespace: string; workflow: string; pod: string; podUid: string; prefix: string };
+  | {
+      kind: 'workflow';
+      username: string;
+      /** 'workflow': one of the workflow's own pods; 'artifact-gc': one of Argo's artifact-GC pods of it. */
+      role: PodRole;
+      namespace: string;
+      /** The owner Workflow's name and uid, proven in the cluster. */
+      workflow: string;
+      workflowUid: string;
+      pod: string;
+      podUid: string;
+      /** The key prefix the workflow owns (ARGO_OSS_ARTIFACT_ROOT + ARGO_OSS_WORKFLOW_KEY_PREFIX). */
+      prefix: string;
+    };
+
+/** The Workflow a workflow caller acts for. */
+export function callerWorkflow(caller: Extract<Caller, { kind: 'workflow' }>): WorkflowIdentity {
+  return { namespace: caller.namespace, name: caller.workflow, uid: caller.workflowUid };
+}
 
 export interface AuthSettings {
   adminGroups: readonly string[];
@@ -34,7 +53,11 @@ const forbidden = (message: string, details?: unknown) => new HttpError(403, 'Fo
 function kubeUnavailable(err: unknown): HttpError {
   const e = err as KubeError;
   if (e instanceof KubeError && (e.status === 401 || e.status === 403)) {
-    return new HttpError(500, 'AuthMisconfigured', `the coordinator may not ${e.operation} in the cluster (${e.status}): give its identity create tokenreviews and get pods`);
+    return new HttpError(
+      500,
+      'AuthMisconfigured',
+      `the coordinator may not ${e.operation} in the cluster (${e.status}): give its identity create tokenreviews and get pods, workflows and workflowartifactgctasks`,
+    );
   }
   return new HttpError(503, 'AuthUnavailable', `the Kubernetes API could not be reached to check the token: ${(err as Error).message}`, { headers: { 'retry-after': '2' } });
 }
@@ -90,16 +113,35 @@ export class Authenticator {
     if (pod.metadata?.uid !== review.pod.uid) throw forbidden(`the token was issued to another pod named ${namespace}/${review.pod.name} (uid mismatch)`);
     const podSa = pod.spec?.serviceAccountName ?? 'default';
     if (podSa !== review.serviceAccount.name) throw forbidden(`the pod ${namespace}/${review.pod.name} runs as ${podSa}, not ${review.serviceAccount.name}`);
-    const workflow = pod.metadata?.labels?.[WORKFLOW_LABEL];
-    if (!workflow) throw forbidden(`the pod ${namespace}/${review.pod.name} has no ${WORKFLOW_LABEL} label: it is not part of an Argo workflow`);
-    const prefix = workflowKeyPrefix(this.settings.workflowKeyPrefix, { name: workflow, namespace }, this.settings.artifactRoot);
-    return { kind: 'workflow', username, namespace, workflow, pod: review.pod.name, podUid: review.pod.uid, prefix };
+    let owner;
+    try {
+      owner = await resolvePodOwner(this.kube, namespace, pod);
+    } catch (err) {
+      if (err instanceof PodOwnerError) throw forbidden(err.message);
+      throw kubeUnavailable(err);
+    }
+    const { workflow } = owner;
+    const prefix = workflowKeyPrefix(this.settings.workflowKeyPrefix, workflow, this.settings.artifactRoot);
+    return {
+      kind: 'workflow',
+      username,
+      role: owner.role,
+      namespace,
+      workflow: workflow.name,
+      workflowUid: workflow.uid,
+      pod: review.pod.name,
+      podUid: review.pod.uid,
+      prefix,
+    };
   }
 }
 
 /** 403 unless the caller may write `key` (already validated by validateArtifactKey). */
 export function authorizeKey(caller: Caller, key: string, field = 'key'): void {
   if (caller.kind === 'admin') return;
+  if (caller.role !== 'workflow') {
+    throw new HttpError(403, 'Forbidden', `${field}: the artifact-GC pod ${caller.namespace}/${caller.pod} of workflow ${caller.namespace}/${caller.workflow} may not write`, { field });
+  }
   if (!key.startsWith(caller.prefix)) {
     throw new HttpError(403, 'Forbidden', `${field}: workflow ${caller.namespace}/${caller.workflow} may only write keys under ${caller.prefix}`, {
       field,
@@ -111,5 +153,13 @@ export function authorizeKey(caller: Caller, key: string, field = 'key'): void {
 export function ownerOf(caller: Caller): UploadOwner {
   return caller.kind === 'admin'
     ? { username: caller.username, admin: true }
-    : { username: caller.username, admin: false, workflow: caller.workflow, namespace: caller.namespace, pod: caller.pod, podUid: caller.podUid };
+    : {
+        username: caller.username,
+        admin: false,
+        workflow: caller.workflow,
+        workflowUid: caller.workflowUid,
+        namespace: caller.namespace,
+        pod: caller.pod,
+        podUid: caller.podUid,
+      };
 }

@@ -7,6 +7,8 @@
 // Every call is retried on network errors, 5xx and 429 with capped, jittered exponential backoff
 // (honouring Retry-After) — except start without a fingerprint, which is not idempotent (a retry
 // could open a second upload). Any other answer becomes a CoordinatorError carrying the JSON error.
+import { backoffDelay, sleep } from '../backoff';
+import type { ObjectDeleteResponse, ObjectListResponse, ObjectStatResponse } from '../objects/protocol';
 import type {
   CompleteUploadRequest,
   CompleteUploadResponse,
@@ -45,7 +47,7 @@ export class CoordinatorError extends Error {
 export type TokenSource = string | (() => string | Promise<string>);
 
 export interface CoordinatorClientOptions {
-  /** Base URL; the API lives under `<url>/uploads` (a path prefix in the URL is kept). */
+  /** Base URL; the API lives under `<url>/uploads` and `<url>/objects` (a path prefix in the URL is kept). */
   url: string;
   /** Bearer token, or a function re-read before each request (projected tokens rotate on disk). */
   token?: TokenSource;
@@ -63,28 +65,6 @@ export interface CoordinatorClientOptions {
   onRetry?: (info: { operation: string; attempt: number; delayMs: number; error: CoordinatorError }) => void;
   /** Injectable for tests; defaults to the global fetch. */
   fetch?: typeof fetch;
-}
-
-/** Full-jitter exponential backoff: uniform in [0, min(max, base·2^(attempt-1))]. */
-export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
-  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
-  return Math.round(ceiling * random());
-}
-
-/** Resolves after ms, or rejects with the signal's reason when it aborts first. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 function retryAfterMs(header: string | null): number | undefined {
@@ -152,6 +132,28 @@ export class CoordinatorClient {
     await this.call<unknown>({ method: 'DELETE', path: `/uploads/${encodeURIComponent(uploadId)}`, query: { key }, idempotent: true });
   }
 
+  /** GET /objects/stat?key=…: size, ETag, CRC-64 and a presigned GET URL; 404 NoSuchKey (details.directory) when absent. */
+  async stat(key: string): Promise<ObjectStatResponse> {
+    const res = await this.call<ObjectStatResponse>({ method: 'GET', path: '/objects/stat', query: { key }, idempotent: true });
+    if (!res || typeof res.url !== 'string' || typeof res.size !== 'number') throw this.malformed('GET /objects/stat', 'no url or size');
+    return res;
+  }
+
+  /** GET /objects/list: one page of the objects under `prefix` (recursive). */
+  async listObjects(request: { prefix: string; marker?: string; maxKeys?: number }): Promise<ObjectListResponse> {
+    const query: Record<string, string> = { prefix: request.prefix };
+    if (request.marker !== undefined) query.marker = request.marker;
+    if (request.maxKeys !== undefined) query.maxKeys = String(request.maxKeys);
+    const res = await this.call<ObjectListResponse>({ method: 'GET', path: '/objects/list', query, idempotent: true });
+    if (!res || !Array.isArray(res.objects)) throw this.malformed('GET /objects/list', 'objects is not an array');
+    return res;
+  }
+
+  /** POST /objects/delete: the object `key` and everything under `key/`; idempotent (gone → deleted 0). */
+  deleteObject(key: string): Promise<ObjectDeleteResponse> {
+    return this.call<ObjectDeleteResponse>({ method: 'POST', path: '/objects/delete', body: { key }, idempotent: true });
+  }
+
   private malformed(operation: string, why: string): CoordinatorError {
     return new CoordinatorError(502, 'MalformedResponse', `coordinator answered ${operation} with an unexpected body: ${why}`, undefined, undefined, operation);
   }
@@ -166,12 +168,15 @@ export class CoordinatorClient {
     const operation = `${spec.method} ${spec.path.replace(/\/uploads\/[^/]+/, '/uploads/{id}')}`;
     for (let attempt = 1; ; attempt++) {
       let error: CoordinatorError;
+      const token = await this.token();
       try {
-        return await this.once<T>(spec, operation);
+        return await this.once<T>(spec, operation, token);
       } catch (err) {
         if (!(err instanceof CoordinatorError)) throw err;
         error = err;
       }
+      // A rotated token (the kubelet rewrites the projected file) raced this request: once with the new one.
+      if (error.status === 401 && attempt === 1 && typeof this.options.token === 'function' && !this.options.signal?.aborted && (await this.token()) !== token) continue;
       if (!error.retryable || attempt >= attempts || this.options.signal?.aborted) throw error;
       const delayMs = Math.min(
         Math.max(error.retryAfterMs ?? 0, backoffDelay(attempt, this.options.baseDelayMs ?? 250, this.options.maxDelayMs ?? 10_000)),
@@ -182,11 +187,10 @@ export class CoordinatorClient {
     }
   }
 
-  private async once<T>(spec: CallSpec, operation: string): Promise<T> {
+  private async once<T>(spec: CallSpec, operation: string, token: string | undefined): Promise<T> {
     const url = new URL(this.base + spec.path);
     for (const [k, v] of Object.entries(spec.query ?? {})) url.searchParams.set(k, v);
     const headers: Record<string, string> = { accept: 'application/json' };
-    const token = await this.token();
     if (token) headers.authorization = `Bearer ${token}`;
     if (this.options.userAgent) headers['user-agent'] = this.options.userAgent;
     if (spec.body !== undefined) headers['content-type'] = 'application/json';

@@ -2,9 +2,10 @@
 //
 //   .argo-oss/uploads/<uploadId>.json      the manifest (UploadManifest below)
 //   .argo-oss/upload-index/<sha256>.json   { uploadId, key }: the in-progress upload of one start
-//                                          identity (key, size, fingerprint, part size, writers, content
-//                                          type, tags, meta), written with x-oss-forbid-overwrite so
-//                                          concurrent starts (N writer pods) converge on one upload
+//                                          identity (owner, key, size, fingerprint, part size, writers,
+//                                          content type, tags, meta), written with x-oss-forbid-overwrite
+//                                          so concurrent starts (N writer pods) converge on one upload
+//   .argo-oss/upload-owners/<ns>/<uid>/…   one marker per open upload of a workflow (quota.ts)
 //
 // For the stale-upload GC reconcile: list `.argo-oss/uploads/`, read each manifest and
 //   - state 'uploading' and updatedAt older than the threshold (no sign/complete since; a part's own
@@ -13,7 +14,8 @@
 //   - OSS says NoSuchUpload for an 'uploading' manifest → the upload was completed (see `completing`)
 //     or aborted elsewhere: delete the manifest (and index entry) once it is older than the threshold;
 //   - state 'completed' / 'failed' → kept for idempotent retries of complete; delete after a retention.
-// `owner` says who started it (for the audit log); `key` is the only object the upload can produce.
+// `owner` says who started it: the upload is bound to it (a Workflow by namespace and uid, an admin by
+// username); `key` is the only object the upload can produce.
 import { createHash } from 'node:crypto';
 import { deleteObject, getJson, isOssError, putJson, type OssClient } from '../oss';
 import { RESERVED_PREFIX } from '../tenancy';
@@ -29,6 +31,8 @@ export interface UploadOwner {
   username: string;
   admin: boolean;
   workflow?: string;
+  /** The owner Workflow's uid: uploads are bound to it (another workflow, even of the same name, gets 404). */
+  workflowUid?: string;
   namespace?: string;
   pod?: string;
   podUid?: string;
@@ -69,6 +73,8 @@ export function manifestKey(uploadId: string): string {
 }
 
 export interface StartIdentity {
+  /** Who starts it (a workflow's namespace and uid, or an admin): one owner never resumes another's upload. */
+  owner: string;
   key: string;
   size: number | null;
   fingerprint?: string;
@@ -84,6 +90,7 @@ const sorted = (o: Record<string, string> | undefined) => (o ? Object.fromEntrie
 /** Index key of a start identity: starts that agree on all of it share (resume) one upload. */
 export function indexKeyFor(id: StartIdentity): string {
   const canonical = JSON.stringify([
+    id.owner,
     id.key,
     id.size,
     id.fingerprint ?? null,

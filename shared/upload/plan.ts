@@ -1,5 +1,8 @@
 // Pure planning of a multipart upload: request validation, part size, part ranges, writer shards.
+// The one home of the upload geometry and its limits: the coordinator and the pod uploader (cli/) both
+// import them, so a client can never split a file differently from the plan it was given.
 import { invalidArgument } from '../http/errors';
+import { MAX_PART_NUMBER } from '../oss/validate';
 import type { WriterShard } from './protocol';
 
 const KiB = 1024;
@@ -9,13 +12,14 @@ const GiB = 1024 * MiB;
 /** OSS limits, exactly: parts are 100 KB (102,400 B) … 5 GiB (the last one may be smaller), ≤ 10,000 of them. */
 export const MIN_PART_SIZE = 100 * KiB;
 export const MAX_PART_SIZE = 5 * GiB;
-export const MAX_PARTS = 10_000;
+export const MAX_PARTS = MAX_PART_NUMBER;
 /** 10,000 × 5 GiB = 53,687,091,200,000 B ("48.8 TB"): the largest multipart object OSS accepts. */
 export const MAX_OBJECT_SIZE = MAX_PARTS * MAX_PART_SIZE;
 /** Floor of the automatic part size for known sizes. */
 export const DEFAULT_MIN_PART_SIZE = 16 * MiB;
 /** Part size of a stream of unknown length: 10,000 × 64 MiB = 625 GiB at most; pass partSize for more. */
 export const DEFAULT_STREAM_PART_SIZE = 64 * MiB;
+/** Writers (fan-out shards) of one upload: the coordinator's limit, and the CLI's --writers range. */
 export const MAX_WRITERS = 100;
 
 /**

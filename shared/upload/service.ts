@@ -1,7 +1,12 @@
 // The coordinator's operations over the OSS layer: start (or resume), sign, state, complete, abort.
-// Platform-free: callers are already authenticated (auth.ts); routes.ts binds this to HTTP.
-import { crc64Combine } from '../crc64';
-import { HttpError, invalidArgument } from '../http/errors';
+// Platform-free: callers are already authenticated (auth.ts) and requests already parsed
+// (requests.ts); routes.ts binds this to HTTP and chooses the status codes.
+//
+// Every upload is bound to its owner (a Workflow by namespace and uid, or an admin by username): the
+// resume index is per owner, and another owner's upload id answers exactly like a missing one. The
+// object records its owner in OSS user metadata from InitiateMultipartUpload on (shared/tenancy).
+import { foldCrc64 } from '../crc64';
+import { invalidArgument } from '../http/errors';
 import {
   abortMultipartUpload,
   completeMultipartUpload,
@@ -14,8 +19,21 @@ import {
   type OssClient,
   type PartInfo,
 } from '../oss';
-import { authorizeKey, ownerOf, type Caller } from './auth';
-import { validateArtifactKey } from '../tenancy';
+import { ownerMetadata } from '../tenancy';
+import { authorizeKey, callerWorkflow, ownerOf, type Caller } from './auth';
+import {
+  checksumMismatch,
+  invalidPart,
+  missingParts,
+  noSuchUpload,
+  objectChanged,
+  partSizeMismatch,
+  sizeMismatch,
+  startConflict,
+  summarize,
+  uploadCompleted,
+  uploadFailed,
+} from './errors';
 import {
   claimIndex,
   deleteManifest,
@@ -26,45 +44,21 @@ import {
   releaseIndex,
   writeManifest,
   type UploadManifest,
+  type UploadOwner,
 } from './manifest';
 import { PartUrlSigner } from './part-urls';
 import { MAX_PARTS, partSizeOf, planUpload } from './plan';
-import type {
-  CompleteUploadResponse,
-  SignedPart,
-  SignPartsResponse,
-  StartUploadResponse,
-  UploadedPart,
-  UploadPlan,
-  UploadStateResponse,
-} from './protocol';
-import {
-  contentTypeField,
-  crc64Field,
-  metaField,
-  objectArray,
-  optionalInt,
-  optionalString,
-  partNumberAt,
-  sizeField,
-  tagsField,
-} from './validate';
+import type { CompleteUploadResponse, SignedPart, SignPartsResponse, StartUploadResponse, UploadedPart, UploadPlan, UploadStateResponse } from './protocol';
+import { chargeOf, releaseUploadMarker, UploadQuota, type UploadLimits } from './quota';
+import type { CompleteRequest, SignRequest, StartRequest } from './requests';
 
-export const MAX_SIGN_PARTS = 1000;
+export { MAX_SIGN_PARTS } from './requests';
 /** sign bumps the manifest's updatedAt at most this often (each bump is a PUT). */
 const PROGRESS_INTERVAL_MS = 60_000;
 
-export interface CoordinatorSettings {
-  artifactRoot: string;
+export interface CoordinatorSettings extends UploadLimits {
   partUrlTtlSeconds: number;
 }
-
-export interface Result<T> {
-  status: number;
-  body: T;
-}
-
-const noSuchUpload = (uploadId: string, key: string) => new HttpError(404, 'NoSuchUpload', `no upload ${uploadId} of key ${key}`);
 
 const normEtag = (e: string) => e.replace(/^W\//, '').replace(/"/g, '').toUpperCase();
 
@@ -81,18 +75,26 @@ function planOf(m: UploadManifest): UploadPlan {
   };
 }
 
-/** CRC-64 of the concatenation of `parts` (ascending), or undefined if one lacks its CRC. */
-export function foldCrc64(parts: readonly Pick<PartInfo, 'crc64' | 'size'>[]): bigint | undefined {
-  let acc: bigint | undefined;
-  for (const p of parts) {
-    if (p.crc64 === undefined) return undefined;
-    acc = acc === undefined ? p.crc64 : crc64Combine(acc, p.crc64, p.size);
-  }
-  return acc ?? 0n;
+/** Who an upload belongs to, as the resume index spells it: a Workflow (namespace + uid) or an admin user. */
+function ownerKey(owner: UploadOwner): string | undefined {
+  if (owner.admin) return `admin:${owner.username}`;
+  return owner.namespace && owner.workflowUid ? `workflow:${owner.namespace}/${owner.workflowUid}` : undefined;
 }
+
+/** The caller may act on the upload: it is its owner (manifests without a provable owner belong to no one). */
+function ownedBy(m: UploadManifest, caller: Caller): boolean {
+  const mine = ownerKey(m.owner);
+  return mine !== undefined && mine === ownerKey(ownerOf(caller));
+}
+
+/** How an upload ended: its verified result, or the failure every later call is answered with. */
+type Outcome =
+  | { state: 'completed'; result: Omit<NonNullable<UploadManifest['result']>, 'completedAt'> }
+  | { state: 'failed'; failure: Omit<NonNullable<UploadManifest['failure']>, 'at'> };
 
 export class UploadCoordinator {
   private readonly signer: PartUrlSigner;
+  private readonly quota: UploadQuota;
 
   constructor(
     private readonly oss: OssClient,
@@ -100,20 +102,18 @@ export class UploadCoordinator {
     private readonly now: () => Date = () => new Date(),
   ) {
     this.signer = new PartUrlSigner(oss);
+    this.quota = new UploadQuota(oss, settings);
   }
 
-  private key(body: Record<string, unknown> | string | null, caller: Caller): string {
-    const raw = typeof body === 'object' && body !== null ? body.key : body;
-    const key = validateArtifactKey(raw ?? undefined, this.settings.artifactRoot);
+  /**
+   * The upload's manifest; 404 unless it exists, is of `key` and belongs to the caller — the same
+   * answer in every case (never act on another key, never tell another owner's upload from none).
+   */
+  private async load(caller: Caller, uploadId: string, key: string): Promise<UploadManifest> {
     authorizeKey(caller, key);
-    return key;
-  }
-
-  /** The upload's manifest; 404 unless it exists and belongs to `key` (never act on another key). */
-  private async load(uploadId: string, key: string): Promise<UploadManifest> {
     if (!isValidUploadId(uploadId)) throw noSuchUpload(uploadId, key);
     const m = await readManifest(this.oss, uploadId);
-    if (!m || m.key !== key || m.uploadId !== uploadId) throw noSuchUpload(uploadId, key);
+    if (!m || m.key !== key || m.uploadId !== uploadId || !ownedBy(m, caller)) throw noSuchUpload(uploadId, key);
     return m;
   }
 
@@ -130,25 +130,26 @@ export class UploadCoordinator {
   // ---------------------------------------------------------------------------------------------
   // POST /uploads
 
-  async start(caller: Caller, body: Record<string, unknown>): Promise<Result<StartUploadResponse>> {
-    const key = this.key(body, caller);
-    const size = sizeField(body);
-    const partSize = optionalInt(body, 'partSize');
-    const writers = optionalInt(body, 'writers') ?? 1;
-    const plan = planUpload({ size, ...(partSize !== undefined ? { partSize } : {}), writers });
-    const fingerprint = optionalString(body, 'fingerprint', 1024);
-    const contentType = contentTypeField(body);
-    const tags = tagsField(body);
-    const meta = metaField(body);
-    const indexKey = indexKeyFor({ key, size, fingerprint, partSize, writers, contentType, tags, meta });
+  /** A new upload (resumed: false) or the caller's in-progress one of the same identity (resumed: true). */
+  async start(caller: Caller, req: StartRequest): Promise<StartUploadResponse> {
+    authorizeKey(caller, req.key);
+    const { key, fingerprint, contentType, tags, meta } = req;
+    const plan = planUpload({ size: req.size, ...(req.partSize !== undefined ? { partSize: req.partSize } : {}), writers: req.writers });
+    const owner = ownerOf(caller);
+    const indexKey = indexKeyFor({ key, size: req.size, fingerprint, partSize: req.partSize, writers: req.writers, contentType, tags, meta, owner: ownerKey(owner)! });
+    const workflow = caller.kind === 'workflow' ? callerWorkflow(caller) : undefined;
+    const charge = chargeOf(plan);
 
     for (let attempt = 0; attempt < 3; attempt++) {
-      const resumed = await this.resumable(indexKey, key);
-      if (resumed) return { status: 200, body: { ...planOf(resumed), resumed: true } };
+      const resumed = await this.resumable(caller, indexKey, key);
+      if (resumed) return { ...planOf(resumed), resumed: true };
+      if (workflow) await this.quota.check(workflow, charge);
 
+      // The owner is recorded on the object from the start; callers can never set these names (requests.ts).
+      const objectMeta = { ...meta, ...(workflow ? ownerMetadata(workflow) : {}) };
       const ref = await initiateMultipartUpload(this.oss, key, {
         ...(contentType ? { contentType } : {}),
-        ...(meta && Object.keys(meta).length ? { meta } : {}),
+        ...(Object.keys(objectMeta).length ? { meta: objectMeta } : {}),
         ...(tags && Object.keys(tags).length ? { tags } : {}),
       });
       const at = this.now().toISOString();
@@ -164,45 +165,52 @@ export class UploadCoordinator {
         ...(contentType !== undefined ? { contentType } : {}),
         ...(tags !== undefined ? { tags } : {}),
         ...(meta !== undefined ? { meta } : {}),
-        owner: ownerOf(caller),
+        owner,
         indexKey,
         state: 'uploading',
         createdAt: at,
         updatedAt: at,
       };
-      // Manifest first, index second: whoever finds the index entry also finds the manifest.
+      // Quota marker and manifest first, index second: whoever finds the index entry also finds the manifest.
       try {
+        if (workflow) await this.quota.record(workflow, ref.uploadId, charge);
         await writeManifest(this.oss, manifest);
-        if (await claimIndex(this.oss, indexKey, { uploadId: ref.uploadId, key })) {
-          return { status: 201, body: { ...planOf(manifest), resumed: false } };
-        }
+        if (await claimIndex(this.oss, indexKey, { uploadId: ref.uploadId, key })) return { ...planOf(manifest), resumed: false };
       } catch (err) {
-        await this.discard(ref.uploadId, key);
+        await this.discard(manifest);
         throw err;
       }
       // A concurrent start of the same identity (another writer pod) won: use its upload.
-      await this.discard(ref.uploadId, key);
+      await this.discard(manifest);
     }
-    throw new HttpError(503, 'StartConflict', 'concurrent starts of this upload kept colliding; retry', { headers: { 'retry-after': '1' } });
+    throw startConflict();
   }
 
-  /** The in-progress upload recorded for this start identity, if it is still alive in OSS. */
-  private async resumable(indexKey: string, key: string): Promise<UploadManifest | undefined> {
+  /** The caller's in-progress upload recorded for this start identity, if it is still alive in OSS. */
+  private async resumable(caller: Caller, indexKey: string, key: string): Promise<UploadManifest | undefined> {
     const entry = await readIndex(this.oss, indexKey);
     if (!entry) return undefined;
     const m = entry.key === key && isValidUploadId(entry.uploadId) ? await readManifest(this.oss, entry.uploadId) : undefined;
-    if (m && m.key === key && m.state === 'uploading' && (await this.stillInOss(m))) {
+    if (m && m.key === key && ownedBy(m, caller) && m.state === 'uploading' && (await this.stillInOss(m))) {
       await this.touch(m, 0);
       return m;
     }
     // Stale entry: the upload ended (or was aborted by a lifecycle rule) without cleaning up.
     await releaseIndex(this.oss, indexKey, entry.uploadId);
-    if (m && m.state === 'uploading') await deleteManifest(this.oss, m.uploadId);
+    if (m && m.state === 'uploading' && ownedBy(m, caller)) {
+      await deleteManifest(this.oss, m.uploadId);
+      await this.releaseQuota(m);
+    }
     return undefined;
   }
 
-  private async discard(uploadId: string, key: string): Promise<void> {
-    await Promise.allSettled([abortMultipartUpload(this.oss, { key, uploadId }), deleteManifest(this.oss, uploadId)]);
+  /** Undoes a start that did not become the upload: the multipart upload, its manifest, its quota marker. */
+  private async discard(m: UploadManifest): Promise<void> {
+    await Promise.allSettled([abortMultipartUpload(this.oss, { key: m.key, uploadId: m.uploadId }), deleteManifest(this.oss, m.uploadId), this.releaseQuota(m)]);
+  }
+
+  private releaseQuota(m: UploadManifest): Promise<void> {
+    return releaseUploadMarker(this.oss, m);
   }
 
   /** Records progress (updatedAt) unless it was recorded less than `minIntervalMs` ago. */
@@ -213,38 +221,40 @@ export class UploadCoordinator {
     await writeManifest(this.oss, m);
   }
 
+  /**
+   * The one way an upload reaches a terminal state: the manifest records the outcome; the index entry
+   * and the quota marker go (best effort: the stale-upload GC and quota pruning clean up leftovers).
+   */
+  private async settle(m: UploadManifest, outcome: Outcome): Promise<void> {
+    const at = this.now().toISOString();
+    m.state = outcome.state;
+    if (outcome.state === 'completed') m.result = { ...outcome.result, completedAt: at };
+    else m.failure = { ...outcome.failure, at };
+    m.updatedAt = at;
+    await writeManifest(this.oss, m);
+    await Promise.allSettled([releaseIndex(this.oss, m.indexKey, m.uploadId), this.releaseQuota(m)]);
+  }
+
   private requireUploading(m: UploadManifest): void {
-    if (m.state === 'completed') throw new HttpError(409, 'UploadCompleted', `upload ${m.uploadId} is already completed`);
-    if (m.state === 'failed') throw new HttpError(409, m.failure?.code ?? 'UploadFailed', `upload ${m.uploadId} failed: ${m.failure?.message ?? 'unknown'}`, m.failure?.details !== undefined ? { details: m.failure.details } : {});
+    if (m.state === 'completed') throw uploadCompleted(m.uploadId);
+    if (m.state === 'failed') throw uploadFailed(m.uploadId, m.failure);
   }
 
   // ---------------------------------------------------------------------------------------------
   // POST /uploads/{uploadId}/sign
 
-  async sign(caller: Caller, uploadId: string, body: Record<string, unknown>): Promise<Result<SignPartsResponse>> {
-    const key = this.key(body, caller);
-    const items = objectArray(body, 'parts', MAX_SIGN_PARTS);
-    const seen = new Set<number>();
-    const wanted = items.map((p, i) => {
-      const partNumber = partNumberAt(p.partNumber, `parts[${i}].partNumber`);
-      if (seen.has(partNumber)) throw invalidArgument(`parts[${i}].partNumber`, `part ${partNumber} is listed twice`);
-      seen.add(partNumber);
-      const md5 = p.md5;
-      if (md5 !== undefined && (typeof md5 !== 'string' || !/^[A-Za-z0-9+/]{22}==$/.test(md5))) {
-        throw invalidArgument(`parts[${i}].md5`, 'must be the base64 of the 16-byte MD5 of the part');
-      }
-      return { partNumber, md5: md5 as string | undefined, index: i };
-    });
-    const m = await this.load(uploadId, key);
+  async sign(caller: Caller, uploadId: string, req: SignRequest): Promise<SignPartsResponse> {
+    const { key } = req;
+    const m = await this.load(caller, uploadId, key);
     this.requireUploading(m);
     const last = m.partCount ?? MAX_PARTS;
-    for (const w of wanted) {
+    for (const w of req.parts) {
       if (w.partNumber > last) throw invalidArgument(`parts[${w.index}].partNumber`, `part ${w.partNumber} is outside the plan (1..${last})`);
     }
     const signed = await this.signer.sign(
       key,
       uploadId,
-      wanted.map((w) => ({
+      req.parts.map((w) => ({
         partNumber: w.partNumber,
         ...(w.md5 ? { contentMd5: w.md5 } : {}),
         // A known-size plan fixes every part's length: bind it, so the URL cannot carry other bytes.
@@ -254,15 +264,14 @@ export class UploadCoordinator {
     );
     const parts: SignedPart[] = signed.map((r) => ({ partNumber: r.partNumber, method: 'PUT' as const, url: r.url, headers: r.headers, expiresAt: r.expiresAt.toISOString() }));
     await this.touch(m);
-    return { status: 200, body: { uploadId, parts } };
+    return { uploadId, parts };
   }
 
   // ---------------------------------------------------------------------------------------------
   // GET /uploads/{uploadId}?key=
 
-  async state(caller: Caller, uploadId: string, rawKey: string | null): Promise<Result<UploadStateResponse>> {
-    const key = this.key(rawKey, caller);
-    const m = await this.load(uploadId, key);
+  async state(caller: Caller, uploadId: string, key: string): Promise<UploadStateResponse> {
+    const m = await this.load(caller, uploadId, key);
     let parts: UploadedPart[] = [];
     if (m.state === 'uploading') {
       try {
@@ -278,47 +287,35 @@ export class UploadCoordinator {
         throw err;
       }
     }
-    return { status: 200, body: { ...planOf(m), state: m.state, parts } };
+    return { ...planOf(m), state: m.state, parts };
   }
 
   // ---------------------------------------------------------------------------------------------
   // POST /uploads/{uploadId}/complete
 
-  async complete(caller: Caller, uploadId: string, body: Record<string, unknown>): Promise<Result<CompleteUploadResponse>> {
-    const key = this.key(body, caller);
-    const clientCrc = crc64Field(body);
-    let requested: Array<{ partNumber: number; etag: string }> | undefined;
-    if (body.parts !== undefined && body.parts !== null) {
-      const seen = new Set<number>();
-      requested = objectArray(body, 'parts', MAX_PARTS).map((p, i) => {
-        const partNumber = partNumberAt(p.partNumber, `parts[${i}].partNumber`);
-        if (seen.has(partNumber)) throw invalidArgument(`parts[${i}].partNumber`, `part ${partNumber} is listed twice`);
-        seen.add(partNumber);
-        if (typeof p.etag !== 'string' || p.etag === '') throw invalidArgument(`parts[${i}].etag`, 'must be the ETag OSS returned for the part');
-        return { partNumber, etag: p.etag };
-      });
-    }
-    const m = await this.load(uploadId, key);
-    if (m.state === 'completed') return this.alreadyCompleted(m);
+  async complete(caller: Caller, uploadId: string, req: CompleteRequest): Promise<CompleteUploadResponse> {
+    const { key, crc64: clientCrc } = req;
+    const m = await this.load(caller, uploadId, key);
+    if (m.state === 'completed') return this.alreadyCompleted(m, req);
     this.requireUploading(m);
 
     let listed: PartInfo[];
     try {
       listed = await listAllParts(this.oss, { key, uploadId });
     } catch (err) {
-      if (isOssError(err, 'NoSuchUpload')) return this.recoverCompleted(m);
+      if (isOssError(err, 'NoSuchUpload')) return this.recoverCompleted(m, req);
       throw err;
     }
-    const parts = this.selectParts(m, listed, requested);
+    const parts = this.selectParts(m, listed, req.parts);
     const size = parts.reduce((n, p) => n + p.size, 0);
-    if (m.size !== null && size !== m.size) {
-      throw new HttpError(409, 'SizeMismatch', `the parts add up to ${size} bytes, the upload was planned for ${m.size}`, { details: { expected: m.size, actual: size } });
-    }
+    if (m.size !== null && size !== m.size) throw sizeMismatch(m.size, size);
     const folded = foldCrc64(parts);
     if (clientCrc !== undefined && folded !== undefined && clientCrc !== folded) {
       // Caught before Complete: the upload stays open, so the client can re-check and re-send parts.
-      throw new HttpError(409, 'ChecksumMismatch', `the parts' combined CRC-64 ${folded} differs from the client's ${clientCrc}; the upload was not completed`, {
-        details: { clientCrc64: clientCrc.toString(), partsCrc64: folded.toString(), completed: false },
+      throw checksumMismatch(`the parts' combined CRC-64 ${folded} differs from the client's ${clientCrc}; the upload was not completed`, {
+        clientCrc64: clientCrc.toString(),
+        partsCrc64: folded.toString(),
+        completed: false,
       });
     }
 
@@ -330,8 +327,8 @@ export class UploadCoordinator {
       done = await completeMultipartUpload(this.oss, { key, uploadId }, parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag })));
     } catch (err) {
       // A concurrent complete (a retry racing the first attempt) may have finished it.
-      if (isOssError(err, 'NoSuchUpload')) return this.recoverCompleted(m);
-      if (isOssError(err, 'InvalidPart')) throw new HttpError(409, 'InvalidPart', `OSS refused the part list: ${err.message}`, { cause: err });
+      if (isOssError(err, 'NoSuchUpload')) return this.recoverCompleted(m, req);
+      if (isOssError(err, 'InvalidPart')) throw invalidPart(`OSS refused the part list: ${err.message}`, undefined, err);
       throw err;
     }
     const ossCrc = done.crc64 ?? (await headObject(this.oss, key)).crc64;
@@ -341,13 +338,8 @@ export class UploadCoordinator {
     if (bad) return this.rejectObject(m, done.etag, { ossCrc64: ossCrc, partsCrc64: folded, clientCrc64: clientCrc });
 
     const crc = (ossCrc ?? expected)?.toString() ?? '';
-    const at = this.now().toISOString();
-    m.state = 'completed';
-    m.result = { size, crc64: crc, etag: done.etag, partCount: parts.length, completedAt: at };
-    m.updatedAt = at;
-    await writeManifest(this.oss, m);
-    await releaseIndex(this.oss, m.indexKey, uploadId).catch(() => undefined); // GC cleans leftovers
-    return { status: 200, body: { key, size, etag: done.etag, crc64: crc, partCount: parts.length, alreadyCompleted: false } };
+    await this.settle(m, { state: 'completed', result: { size, crc64: crc, etag: done.etag, partCount: parts.length } });
+    return { key, size, etag: done.etag, crc64: crc, partCount: parts.length, alreadyCompleted: false };
   }
 
   /** The parts to assemble: the client's list (checked against OSS) or OSS's; every planned part present, each of its planned size. */
@@ -362,9 +354,7 @@ export class UploadCoordinator {
         if (!p || normEtag(p.etag) !== normEtag(r.etag)) unknown.push(r.partNumber);
         else parts.push(p);
       }
-      if (unknown.length > 0) {
-        throw new HttpError(409, 'InvalidPart', `${unknown.length} part(s) are not in OSS with the given ETag: ${summarize(unknown)}`, { details: { parts: unknown.slice(0, 1000) } });
-      }
+      if (unknown.length > 0) throw invalidPart(`${unknown.length} part(s) are not in OSS with the given ETag: ${summarize(unknown)}`, { parts: unknown.slice(0, 1000) });
       parts.sort((a, b) => a.partNumber - b.partNumber);
     } else {
       parts = m.partCount !== null ? listed.filter((p) => p.partNumber <= m.partCount!) : listed;
@@ -375,18 +365,14 @@ export class UploadCoordinator {
     const missing: number[] = [];
     for (let n = 1; n <= Math.max(last, 1); n++) if (!have.has(n)) missing.push(n);
     if (m.partCount !== null && parts.some((p) => p.partNumber > m.partCount!)) {
-      throw new HttpError(409, 'InvalidPart', `parts beyond the plan's ${m.partCount}`, { details: { parts: parts.filter((p) => p.partNumber > m.partCount!).map((p) => p.partNumber) } });
+      throw invalidPart(`parts beyond the plan's ${m.partCount}`, { parts: parts.filter((p) => p.partNumber > m.partCount!).map((p) => p.partNumber) });
     }
-    if (missing.length > 0) {
-      throw new HttpError(409, 'MissingParts', `${missing.length} part(s) are missing: ${summarize(missing)}`, { details: { missing: missing.slice(0, 1000), missingCount: missing.length } });
-    }
+    if (missing.length > 0) throw missingParts(missing);
     if (m.size !== null) {
       const wrong = parts
         .filter((p) => p.size !== partSizeOf(p.partNumber, m.partSize, m.size!))
         .map((p) => ({ partNumber: p.partNumber, expected: partSizeOf(p.partNumber, m.partSize, m.size!), actual: p.size }));
-      if (wrong.length > 0) {
-        throw new HttpError(409, 'PartSizeMismatch', `${wrong.length} part(s) do not have their planned size: ${summarize(wrong.map((w) => w.partNumber))}`, { details: { parts: wrong.slice(0, 1000) } });
-      }
+      if (wrong.length > 0) throw partSizeMismatch(wrong);
     }
     return parts;
   }
@@ -416,51 +402,62 @@ export class UploadCoordinator {
       objectDeleted: deleted,
     };
     const message = `the completed object's CRC-64 ${details.ossCrc64} does not match the uploaded data (parts ${details.partsCrc64 ?? '-'}, client ${details.clientCrc64 ?? '-'}); the object was ${deleted ? 'deleted' : 'not found or already replaced'}`;
-    const at = this.now().toISOString();
-    m.state = 'failed';
-    m.failure = { code: 'ChecksumMismatch', message, details, at };
-    m.updatedAt = at;
-    await writeManifest(this.oss, m);
-    await releaseIndex(this.oss, m.indexKey, m.uploadId).catch(() => undefined);
-    throw new HttpError(409, 'ChecksumMismatch', message, { details });
+    await this.settle(m, { state: 'failed', failure: { code: 'ChecksumMismatch', message, details } });
+    throw checksumMismatch(message, details);
   }
 
-  /** A completed upload asked again: answer only after checking the object is still what we verified. */
-  private async alreadyCompleted(m: UploadManifest): Promise<Result<CompleteUploadResponse>> {
-    const r = m.result!;
-    const head = await this.headOrGone(m);
-    if (head.size !== r.size || (head.crc64 !== undefined && head.crc64.toString() !== r.crc64)) {
-      throw new HttpError(409, 'ObjectChanged', `${m.key} no longer holds the object this upload completed`, {
-        details: { expected: { size: r.size, crc64: r.crc64 }, actual: { size: head.size, crc64: head.crc64?.toString() } },
+  /**
+   * The client's claim about the bytes, checked against what the upload completed with: a retried
+   * complete of the same bytes is answered 200 again, a complete naming other bytes never is.
+   */
+  private checkClaim(m: UploadManifest, req: CompleteRequest, verified: { crc64: string; partCount: number }): void {
+    if (req.crc64 !== undefined && req.crc64.toString() !== verified.crc64) {
+      throw checksumMismatch(`upload ${m.uploadId} completed ${m.key} with CRC-64 ${verified.crc64}, not the client's ${req.crc64}`, {
+        clientCrc64: req.crc64.toString(),
+        objectCrc64: verified.crc64,
+        completed: true,
       });
     }
-    return { status: 200, body: { key: m.key, size: r.size, etag: r.etag, crc64: r.crc64, partCount: r.partCount, alreadyCompleted: true } };
+    if (req.parts !== undefined && req.parts.length !== verified.partCount) {
+      throw invalidPart(`upload ${m.uploadId} completed ${m.key} from ${verified.partCount} parts, not the ${req.parts.length} listed`, { partCount: verified.partCount });
+    }
+  }
+
+  /** A completed upload asked again: answer only after checking the claim and that the object is still what we verified. */
+  private async alreadyCompleted(m: UploadManifest, req: CompleteRequest): Promise<CompleteUploadResponse> {
+    const r = m.result!;
+    this.checkClaim(m, req, r);
+    const head = await this.headOrGone(m);
+    if (head.size !== r.size || (head.crc64 !== undefined && head.crc64.toString() !== r.crc64)) {
+      throw objectChanged(`${m.key} no longer holds the object this upload completed`, {
+        expected: { size: r.size, crc64: r.crc64 },
+        actual: { size: head.size, crc64: head.crc64?.toString() },
+      });
+    }
+    return { key: m.key, size: r.size, etag: r.etag, crc64: r.crc64, partCount: r.partCount, alreadyCompleted: true };
   }
 
   /** OSS no longer knows the upload: if a Complete of ours went through, the object proves it. */
-  private async recoverCompleted(m: UploadManifest): Promise<Result<CompleteUploadResponse>> {
+  private async recoverCompleted(m: UploadManifest, req: CompleteRequest): Promise<CompleteUploadResponse> {
     const c = m.completing;
     if (!c) throw noSuchUpload(m.uploadId, m.key);
+    this.checkClaim(m, req, c);
     const head = await this.headOrGone(m);
     if (head.size !== c.size || head.crc64 === undefined || head.crc64.toString() !== c.crc64) {
-      throw new HttpError(409, 'ObjectChanged', `upload ${m.uploadId} is gone and ${m.key} is not the object it would have made`, {
-        details: { expected: { size: c.size, crc64: c.crc64 }, actual: { size: head.size, crc64: head.crc64?.toString() } },
+      throw objectChanged(`upload ${m.uploadId} is gone and ${m.key} is not the object it would have made`, {
+        expected: { size: c.size, crc64: c.crc64 },
+        actual: { size: head.size, crc64: head.crc64?.toString() },
       });
     }
-    const at = this.now().toISOString();
-    m.state = 'completed';
-    m.result = { size: c.size, crc64: c.crc64, etag: head.etag, partCount: c.partCount, completedAt: at };
-    m.updatedAt = at;
-    await writeManifest(this.oss, m);
-    await releaseIndex(this.oss, m.indexKey, m.uploadId).catch(() => undefined);
-    return { status: 200, body: { key: m.key, size: c.size, etag: head.etag, crc64: c.crc64, partCount: c.partCount, alreadyCompleted: true } };
+    await this.settle(m, { state: 'completed', result: { size: c.size, crc64: c.crc64, etag: head.etag, partCount: c.partCount } });
+    return { key: m.key, size: c.size, etag: head.etag, crc64: c.crc64, partCount: c.partCount, alreadyCompleted: true };
   }
 
   private async headOrGone(m: UploadManifest) {
     try {
       return await headObject(this.oss, m.key);
     } catch (err) {
-      if (isOssError(err, 'NotFound')) throw new HttpError(409, 'ObjectChanged', `${m.key} no longer exists`);
+      if (isOssError(err, 'NotFound')) throw objectChanged(`${m.key} no longer exists`);
       throw err;
     }
   }
@@ -468,24 +465,18 @@ export class UploadCoordinator {
   // ---------------------------------------------------------------------------------------------
   // DELETE /uploads/{uploadId}?key=
 
-  async abort(caller: Caller, uploadId: string, rawKey: string | null): Promise<Result<undefined>> {
-    const key = this.key(rawKey, caller);
-    const m = await this.load(uploadId, key);
-    if (m.state === 'completed') throw new HttpError(409, 'UploadCompleted', `upload ${uploadId} is completed; delete the object instead`);
+  async abort(caller: Caller, uploadId: string, key: string): Promise<void> {
+    const m = await this.load(caller, uploadId, key);
+    if (m.state === 'completed') throw uploadCompleted(uploadId, '; delete the object instead');
     if (m.state === 'uploading') {
       try {
         await abortMultipartUpload(this.oss, { key, uploadId });
       } catch (err) {
         if (!isOssError(err, 'NoSuchUpload')) throw err;
       }
+      await this.releaseQuota(m);
     }
     await releaseIndex(this.oss, m.indexKey, uploadId);
     await deleteManifest(this.oss, uploadId);
-    return { status: 204, body: undefined };
   }
-}
-
-function summarize(ns: number[]): string {
-  const shown = ns.slice(0, 20).join(', ');
-  return ns.length > 20 ? `${shown}, … (${ns.length} in all)` : shown;
 }

@@ -3,6 +3,7 @@ import { invalidArgument } from '../http/errors';
 import { parseCrc64 } from '../crc64';
 import { OssArgumentError, validateTags } from '../oss';
 import { MAX_PART_NUMBER } from '../oss/validate';
+import { isReservedMetaKey } from '../tenancy';
 
 export function optionalString(body: Record<string, unknown>, field: string, max: number): string | undefined {
   const v = body[field];
@@ -66,6 +67,8 @@ export function metaField(body: Record<string, unknown>): Record<string, string>
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(meta)) {
     if (!/^[A-Za-z0-9-]{1,128}$/.test(k)) throw invalidArgument(`meta.${k}`, 'names are 1-128 letters, digits and -');
+    // The owner record (shared/tenancy OWNER_META) is the coordinator's to write, never the caller's.
+    if (isReservedMetaKey(k)) throw invalidArgument(`meta.${k}`, 'names starting with argo-oss- are reserved: the coordinator records the owner itself');
     if (!HEADER_VALUE.test(v)) throw invalidArgument(`meta.${k}`, 'values must be printable ASCII on one line');
     // OSS stores names lower-case: two names differing in case would silently collide.
     if (k.toLowerCase() in out) throw invalidArgument(`meta.${k}`, 'names are case-insensitive; this one is given twice');

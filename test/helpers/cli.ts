@@ -1,4 +1,7 @@
 // Runs the `argo-oss` command from the sources (bin/argo-oss.mjs) as a child process, as a user would.
+// No wall-clock deadlines here: starting the CLI from the TypeScript sources costs seconds of CPU,
+// which on a loaded machine become tens of seconds of wall time. A child that hangs is caught by the
+// test's own timeout, and every child still running when the test worker exits is killed.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -10,45 +13,49 @@ export interface CliResult {
   stderr: string;
 }
 
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+function spawnCli(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
+  const child = spawn(process.execPath, [ARGO_OSS_BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
+  child.once('close', () => running.delete(child));
+  return child;
+}
+
 /** Runs `argo-oss ...args` to completion. */
-export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 30_000): Promise<CliResult> {
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [ARGO_OSS_BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnCli(args, env);
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.stdout!.on('data', (d) => (stdout += d));
+    child.stderr!.on('data', (d) => (stderr += d));
     child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
 
-/** Starts a long-running `argo-oss ...args` and resolves once its stdout contains `ready`. */
-export function startCli(args: string[], env: NodeJS.ProcessEnv, ready: string, timeoutMs = 30_000): Promise<{ child: ChildProcess; output: () => string; exit: Promise<number | null> }> {
+/** Starts a long-running `argo-oss ...args` and resolves once its stdout contains `ready`; rejects if it exits first. */
+export function startCli(args: string[], env: NodeJS.ProcessEnv, ready: string): Promise<{ child: ChildProcess; output: () => string; exit: Promise<number | null> }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [ARGO_OSS_BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnCli(args, env);
     let out = '';
+    let isReady = false;
     const exit = new Promise<number | null>((done) => child.on('close', (code) => done(code)));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`argo-oss ${args.join(' ')} did not print ${JSON.stringify(ready)} in ${timeoutMs} ms:\n${out}`));
-    }, timeoutMs);
-    const onData = (d: Buffer) => {
+    child.stdout!.on('data', (d: Buffer) => {
       out += d;
-      if (out.includes(ready)) {
-        clearTimeout(timer);
+      if (!isReady && out.includes(ready)) {
+        isReady = true;
         resolve({ child, output: () => out, exit });
       }
-    };
-    child.stdout!.on('data', onData);
+    });
     child.stderr!.on('data', (d: Buffer) => (out += d));
+    child.on('error', reject);
     void exit.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`argo-oss ${args.join(' ')} exited with ${code} before it was ready:\n${out}`));
+      if (!isReady) reject(new Error(`argo-oss ${args.join(' ')} exited with ${code} before it printed ${JSON.stringify(ready)}:\n${out}`));
     });
   });
 }

@@ -2,10 +2,13 @@
 // + the coordinator mounted at /uploads on a gateway, each on an ephemeral loopback port.
 //
 //   const c = await startTestCoordinator();          // options: { env?, oss?: OssServerOptions }
-//   c.url                      gateway origin: the API is at `${c.url}/uploads…` (= --coordinator URL)
+//   c.url                      gateway origin: the API is at `${c.url}/uploads…` and `/objects…` (= --coordinator URL)
 //   c.adminToken               bearer token of an admin (group system:masters): may write any key
-//   await c.podToken('wf-a')   bearer token of a new pod of workflow wf-a (namespace argo): may write wf-a/…
-//                              options { namespace?, podName?, tokenPodUid? (≠ the pod's uid → 403) }
+//   await c.podToken('wf-a')   bearer token of a new running pod of workflow wf-a (namespace argo), owned by
+//                              it as Argo owns its pods (the Workflow is written on first use): may write argo/wf-a/…
+//                              options { namespace?, podName?, tokenPodUid? (≠ the pod's uid → 403), expiresAt? }
+//   c.workflowUid('wf-a')      the uid of a workflow podToken wrote (namespace argo by default)
+//   await c.expireToken(token) that pod token is refused from now on (tokens.yaml expiresAt in the past)
 //   await c.api('POST', '/uploads', { token, body })  → { status, body }  (JSON in, JSON out)
 //   c.oss                      OssClient on the bucket with the server's credentials (verify objects)
 //   await c.listUploads()      in-progress multipart uploads of the bucket (for "nothing written")
@@ -14,22 +17,30 @@
 //                              ARGO_OSS_TOKEN = adminToken, ARGO_OSS_COORDINATOR = url)
 //   await c.close()
 import { randomBytes, randomUUID } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Env } from '../../shared/config';
 import { createOssClient, iterateMultipartUploads, type MultipartUploadSummary, type OssClient } from '../../shared/oss';
-import { WORKFLOW_LABEL } from '../../shared/upload/auth';
 import type { CoordinatorApp } from '../../shared/upload/app';
 import { startGateway, type RunningGateway } from '../../local/gateway';
+import { workflowManifest, workflowPodManifest } from '../../local/kube-api/argo-objects';
 import type { OssServerOptions } from '../../local/oss-server';
-import { uploadCoordinatorMount } from '../../local/stack';
+import { uploadCoordinatorMount } from '../../local/upload-mount';
 import { LOCAL_DEFAULT_REGION } from '../../local/defaults';
 import { startTestKubeApi, type TestKubeApi, type TokenSpec } from './kube-api';
 import { startTestOssServer, type TestOssServer } from './oss-server';
+
+const COORDINATOR_TOKEN = 'coordinator-own-token';
 
 export interface TestCoordinatorOptions {
   /** Coordinator settings, e.g. { ARGO_OSS_PART_URL_TTL: '2', ARGO_OSS_ARTIFACT_ROOT: 'art/' }. */
   env?: Env;
   /** Options of the OSS server (faults, …). */
   oss?: Partial<OssServerOptions>;
+  /** The coordinator's own cluster identity: a user with these rules (default: the cluster admin). */
+  coordinatorRules?: TokenSpec['rules'];
+  /** The coordinator's log (startup warnings, unexpected errors); default: discarded. */
+  log?: (line: string) => void;
 }
 
 export interface PodTokenOptions {
@@ -37,6 +48,8 @@ export interface PodTokenOptions {
   podName?: string;
   /** The uid the token claims; default the pod's own. */
   tokenPodUid?: string;
+  /** The token is refused from then on (tokens.yaml expiresAt). */
+  expiresAt?: Date;
 }
 
 export interface ApiResult<T = any> {
@@ -49,6 +62,9 @@ export interface TestCoordinator {
   url: string;
   adminToken: string;
   podToken(workflow: string, options?: PodTokenOptions): Promise<string>;
+  workflowUid(workflow: string, namespace?: string): string | undefined;
+  /** Makes a token from podToken expire now (the API server refuses it from the next request on). */
+  expireToken(token: string): Promise<void>;
   api<T = any>(method: string, path: string, options?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<ApiResult<T>>;
   oss: OssClient;
   listUploads(): Promise<MultipartUploadSummary[]>;
@@ -61,21 +77,28 @@ export interface TestCoordinator {
 
 export async function startTestCoordinator(options: TestCoordinatorOptions = {}): Promise<TestCoordinator> {
   const ossServer = await startTestOssServer(options.oss ?? {});
-  const kube = await startTestKubeApi();
+  const kube = await startTestKubeApi(
+    options.coordinatorRules ? { tokens: [{ token: COORDINATOR_TOKEN, user: 'argo-oss-coordinator', rules: options.coordinatorRules }] } : {},
+  );
+  let kubeconfigPath = kube.api.kubeconfigPath;
+  if (options.coordinatorRules) {
+    kubeconfigPath = join(kube.clusterDir, 'coordinator.kubeconfig.yaml');
+    await writeFile(kubeconfigPath, kube.kubeConfig(COORDINATOR_TOKEN).exportConfig(), { mode: 0o600 });
+  }
   const ossEndpoint = `http://localhost:${ossServer.server.port}`;
   const region = LOCAL_DEFAULT_REGION;
-  const { mount, app } = await uploadCoordinatorMount({
+  const { mounts, app } = await uploadCoordinatorMount({
     ossEndpoint,
     credential: ossServer.credentials,
     region,
     bucket: ossServer.bucket,
-    kubeconfigPath: kube.api.kubeconfigPath,
+    kubeconfigPath,
     env: options.env ?? {},
-    log: () => undefined,
+    log: options.log ?? (() => undefined),
   });
   let gateway: RunningGateway;
   try {
-    gateway = await startGateway({ port: 0, mounts: [mount] });
+    gateway = await startGateway({ port: 0, mounts });
   } catch (err) {
     app.close();
     await Promise.allSettled([kube.close(), ossServer.close()]);
@@ -83,25 +106,43 @@ export async function startTestCoordinator(options: TestCoordinatorOptions = {})
   }
   const oss = createOssClient({ bucket: ossServer.bucket, region, endpoint: ossEndpoint, credentials: ossServer.credentials });
 
-  const tokens: TokenSpec[] = [];
-  let writing: Promise<void> = Promise.resolve();
+  const workflows = new Map<string, Promise<string>>();
+  const workflowOf = (namespace: string, name: string): Promise<string> => {
+    const id = `${namespace}/${name}`;
+    let uid = workflows.get(id);
+    if (!uid) {
+      const fresh = randomUUID();
+      uid = kube.writeWorkflow(workflowManifest({ namespace, name, uid: fresh })).then(() => fresh);
+      workflows.set(id, uid);
+    }
+    return uid;
+  };
+  const uids = new Map<string, string>();
+  const podTokens = new Map<string, TokenSpec>();
   const podToken = async (workflow: string, o: PodTokenOptions = {}): Promise<string> => {
     const namespace = o.namespace ?? 'argo';
+    const workflowUid = await workflowOf(namespace, workflow);
+    uids.set(`${namespace}/${workflow}`, workflowUid);
     const podName = o.podName ?? `${workflow}-${randomBytes(4).toString('hex')}`;
     const uid = randomUUID();
     const token = `pod-${randomBytes(12).toString('hex')}`;
-    await kube.writePod({
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: podName, namespace, uid, labels: { [WORKFLOW_LABEL]: workflow } },
-      spec: { serviceAccountName: 'default', containers: [{ name: 'main', image: 'argo-oss' }] },
-      status: { phase: 'Running' },
-    });
-    tokens.push({ token, serviceAccount: { namespace, name: 'default' }, pod: { name: podName, uid: o.tokenPodUid ?? uid } });
-    // Serialised: each write replaces tokens.yaml with every token so far.
-    writing = writing.then(() => kube.writeTokens([...tokens]));
-    await writing;
+    await kube.writePod(workflowPodManifest({ namespace, name: workflow, uid: workflowUid }, { name: podName, uid }));
+    const entry: TokenSpec = {
+      token,
+      serviceAccount: { namespace, name: 'default' },
+      pod: { name: podName, uid: o.tokenPodUid ?? uid },
+      ...(o.expiresAt ? { expiresAt: o.expiresAt.toISOString() } : {}),
+    };
+    podTokens.set(token, entry);
+    await kube.addTokens([entry]);
     return token;
+  };
+
+  const expireToken = async (token: string): Promise<void> => {
+    const entry = podTokens.get(token);
+    if (!entry) throw new Error('expireToken: not a token made by podToken');
+    entry.expiresAt = new Date(Date.now() - 1000).toISOString();
+    await kube.addTokens([]); // rewrites tokens.yaml with the entries added so far, this one now expired
   };
 
   const api = async <T>(method: string, path: string, o: { token?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<ApiResult<T>> => {
@@ -135,6 +176,8 @@ export async function startTestCoordinator(options: TestCoordinatorOptions = {})
     url: gateway.url,
     adminToken: kube.api.adminToken,
     podToken,
+    workflowUid: (workflow, namespace = 'argo') => uids.get(`${namespace}/${workflow}`),
+    expireToken,
     api,
     oss,
     listUploads,

@@ -7,6 +7,10 @@
 //   await d.put('wf-1/out.txt', 'hello');
 //   const r = await d.request('/artifacts/argo/wf-1/wf-1-1/out', { token: TOKENS.alice });
 //   d.ossConnections()      open connections from the function to OSS (with countOssConnections)
+//
+// The fixture's workflows keep Argo's default keyFormat {{workflow.name}}/{{pod.name}}, so by default it
+// runs the single-tenant layout (LEGACY_LAYOUT); test/isolation-download.test.ts overrides it with
+// namespaced keys and tests the tenant boundary.
 import { createHash } from 'node:crypto';
 import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { createServer, connect, type Server, type Socket } from 'node:net';
@@ -172,8 +176,11 @@ export function workflow(name: string, nodes: Record<string, NodeSpec>, o: Workf
 // ---------------------------------------------------------------------------------------------
 // Fixture
 
+/** Keys laid out as {{workflow.name}}/…, one tenant: no namespace boundary (the fixture's default). */
+export const LEGACY_LAYOUT = { ARGO_OSS_WORKFLOW_KEY_PREFIX: '{{workflow.name}}/', ARGO_OSS_SINGLE_TENANT: 'true' } as const;
+
 export interface DownloadFixtureOptions {
-  /** Download settings (ARGO_OSS_SHARE_SECRET, ARGO_OSS_DOWNLOAD_MODE, …). ARGO_OSS_AUTH_CACHE_SECONDS defaults to 0. */
+  /** Download settings (ARGO_OSS_SHARE_SECRET, ARGO_OSS_DOWNLOAD_MODE, …). ARGO_OSS_AUTH_CACHE_SECONDS defaults to 0, the layout to LEGACY_LAYOUT. */
   env?: Env;
   /** Put a connection-counting TCP proxy between the function and the OSS server. */
   countOssConnections?: boolean;
@@ -268,7 +275,7 @@ export async function startDownloadFixture(options: DownloadFixtureOptions = {})
     region: LOCAL_DEFAULT_REGION,
     bucket: ossServer.bucket,
     kubeconfigPath: kube.api.kubeconfigPath,
-    env: { ARGO_OSS_AUTH_CACHE_SECONDS: '0', ...options.env },
+    env: { ARGO_OSS_AUTH_CACHE_SECONDS: '0', ...LEGACY_LAYOUT, ...options.env },
     log: () => undefined,
   });
   let gateway: RunningGateway;

@@ -12,6 +12,8 @@ import { startTestKubeApi, type TestKubeApi } from './kube-api';
 import { startTestOssServer, type TestOssServer } from './oss-server';
 
 export const BUCKET = 'argo-artifacts';
+/** The namespaced key layout (issue 10): GC deletes only under `<namespace>/<name>/` or by recorded owner. */
+export const NAMESPACED_KEY_PREFIX = '{{workflow.namespace}}/{{workflow.name}}/';
 
 export interface ArtifactSpec {
   node?: string;
@@ -68,7 +70,7 @@ export function workflow(s: WorkflowSpec): Workflow {
       startedAt: '2030-01-01T00:00:00Z',
       finishedAt: s.finishedAt ?? new Date().toISOString(),
       nodes,
-      artifactRepositoryRef: { configMap: 'artifact-repositories', key: 'default', artifactRepository: { archiveLogs: true, oss: { bucket: BUCKET, endpoint: 'oss-cn-hangzhou.aliyuncs.com', keyFormat: '{{workflow.name}}/{{pod.name}}' } } },
+      artifactRepositoryRef: { configMap: 'artifact-repositories', key: 'default', artifactRepository: { archiveLogs: true, oss: { bucket: BUCKET, endpoint: 'oss-cn-hangzhou.aliyuncs.com', keyFormat: '{{workflow.namespace}}/{{workflow.name}}/{{pod.name}}' } } },
     },
   };
 }
@@ -136,7 +138,7 @@ export async function startGcBench(): Promise<GcBench> {
     clock,
     lines,
     app(env = {}, deps = {}) {
-      const config = loadConfig({ OSS_ENDPOINT: endpoint, OSS_REGION: 'cn-hangzhou', OSS_BUCKET: BUCKET, ARGO_OSS_GC_STALE_UPLOAD_HOURS: '0', ...env });
+      const config = loadConfig({ OSS_ENDPOINT: endpoint, OSS_REGION: 'cn-hangzhou', OSS_BUCKET: BUCKET, ARGO_OSS_GC_STALE_UPLOAD_HOURS: '0', ARGO_OSS_WORKFLOW_KEY_PREFIX: NAMESPACED_KEY_PREFIX, ...env });
       const app = createGcApp(config, { oss, workflows: new KubeWorkflows(k8s.kubeConfig()), now: () => clock.now(), log: (l) => lines.push(l), ...deps });
       apps.push(app);
       return app;

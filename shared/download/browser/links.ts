@@ -1,20 +1,29 @@
 // Links on the browser pages. A page opened through a share link carries the link's authority to
 // what it shows: every link to the page's own path or below it gets its own signature (same expiry,
-// same secret; share.ts signs exact paths), so a shared listing is browsable, its folder downloads
-// and previews work, and nothing outside the shared path is ever reachable — parents stay plain text.
+// same secret, and the grant that binds it to the artifact's key; share.ts signs exact paths), so a
+// shared listing is browsable, its folder downloads and previews work, and nothing outside the
+// shared path is ever reachable — parents stay plain text.
 import { canonicalPath, type ArtifactRoute } from '../routes';
-import { shareParams, shareSignature } from '../share';
+import { shareGrant, shareParams, shareSignature } from '../share';
 
 /** Authority of a request that came in through a valid share link. */
 export interface ShareGrant {
   secret: string;
   expires: number;
+  /** The artifact's key, which every link's grant is bound to (the one the verified link names). */
+  key: string;
 }
 
-/** The grant of a request, when it carries share parameters (already verified by the app) and sharing is on. */
-export function shareGrant(query: URLSearchParams, secret: string | undefined): ShareGrant | undefined {
+/** The authority of a request that carries share parameters (already verified by the app), when sharing is on. */
+export function linkGrant(query: URLSearchParams, secret: string | undefined, key: string): ShareGrant | undefined {
   const p = shareParams(query);
-  return p && secret ? { secret, expires: p.expires } : undefined;
+  return p && secret ? { secret, expires: p.expires, key } : undefined;
+}
+
+function sign(q: URLSearchParams, g: ShareGrant, path: string): void {
+  q.set('expires', String(g.expires));
+  q.set('signature', shareSignature(g.secret, path, g.expires));
+  q.set('grant', shareGrant(g.secret, path, g.expires, g.key));
 }
 
 export class Links {
@@ -42,10 +51,7 @@ export class Links {
   to(path: string, query: Record<string, string> = {}): string | undefined {
     if (this.grant && !this.covers(path)) return undefined;
     const q = new URLSearchParams(query);
-    if (this.grant) {
-      q.set('expires', String(this.grant.expires));
-      q.set('signature', shareSignature(this.grant.secret, path, this.grant.expires));
-    }
+    if (this.grant) sign(q, this.grant, path);
     const s = q.toString();
     return s ? `${path}?${s}` : path;
   }
@@ -59,11 +65,8 @@ export class Links {
 export function redirectSearch(query: URLSearchParams, current: string, target: string, grant: ShareGrant | undefined): string {
   const q = new URLSearchParams(query);
   if (grant) {
-    if (target === `${current}/` || `${target}/` === current) q.set('signature', shareSignature(grant.secret, target, grant.expires));
-    else {
-      q.delete('signature');
-      q.delete('expires');
-    }
+    if (target === `${current}/` || `${target}/` === current) sign(q, grant, target);
+    else for (const k of ['signature', 'expires', 'grant']) q.delete(k);
   }
   const s = q.toString();
   return s ? `?${s}` : '';

@@ -16,7 +16,7 @@ import { parseListingQuery } from './listing-query';
 import { archiveView, ossDirectoryView } from './listing-source';
 import { needsHead, noPreview, previewKind, PREVIEW_TEXT_BYTES, readHead, renderPreview, type PreviewResult } from './preview';
 
-export { shareGrant, redirectSearch, type ShareGrant } from './links';
+export { linkGrant, redirectSearch, type ShareGrant } from './links';
 export type { FolderFormat, FolderLimits } from './folder-archive';
 export { sendErrorPage, wantsHtml } from './error-page';
 
@@ -62,10 +62,10 @@ export async function serveDirectoryPage(b: BrowserRequest, prefix: string): Pro
 }
 
 /** The listing page of folder `dir` ('' = the root) inside the .tgz `key`. */
-export async function serveArchivePage(b: BrowserRequest, key: string, info: ObjectInfo, dir: string): Promise<void> {
+export async function serveArchivePage(b: BrowserRequest, key: string, info: ObjectInfo, dir: string, limits: { maxBytes?: number; maxEntries?: number } = {}): Promise<void> {
   const q = parseListingQuery(b.query);
   const archive = await getObjectStream(b.ctx.oss, key, info.etag ? { ifMatch: info.etag } : {});
-  const view = archiveView(await listTgz(archive.stream, { signal: b.ctx.signal }), dir, q);
+  const view = archiveView(await listTgz(archive.stream, { signal: b.ctx.signal, ...limits }), dir, q);
   if (!view) throw new HttpError(404, 'MemberNotFound', `the archive has no directory ${JSON.stringify(dir)}`);
   sendHtml(b.ctx.res, renderListingPage({ route: b.route, kind: 'archive', subPath: b.route.subPath, view, query: q, links: links(b) }), b.ctx.config, b.ctx.head, b.ctx.omitContentLength);
 }
