@@ -6,7 +6,10 @@ import type { LocalFunctionAccess, Mount } from './gateway';
 
 export const DOWNLOAD_PREFIXES = ['/artifacts', '/input-artifacts', '/artifact-files', '/share'] as const;
 
-export type DownloadMountOptions = LocalFunctionAccess;
+export type DownloadMountOptions = LocalFunctionAccess & {
+  /** The gateway's sign-in page, linked from the 401 page browsers get. */
+  signInPath?: string;
+};
 
 /**
  * One app, mounted at each of the download prefixes. OSS and cluster access come from the arguments,
@@ -24,7 +27,7 @@ export async function downloadMounts(o: DownloadMountOptions): Promise<{ mounts:
   for (const w of startupWarnings(config)) o.log?.(w);
   const oss = createOssClient({ bucket: o.bucket, region: o.region, endpoint: o.ossEndpoint, credentials: o.credential, maxSockets: 256 });
   const { kubeConfig } = kubeConfigFromConfig({ kubeconfigPath: o.kubeconfigPath });
-  const app = createDownloadAppFromConfig(config, { oss, kubeConfig, ...(o.log ? { log: o.log } : {}) });
+  const app = createDownloadAppFromConfig(config, { oss, kubeConfig, ...(o.log ? { log: o.log } : {}), ...(o.signInPath ? { signInPath: o.signInPath } : {}) });
   const handler = app.handle;
   const wrapped: DownloadApp = {
     handle: handler,

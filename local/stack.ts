@@ -4,6 +4,8 @@ import { startOssServer, type RunningOssServer } from './oss-server';
 import { startKubeApi, type RunningKubeApi } from './kube-api';
 import { startGateway, type LocalFunctionAccess, type Mount, type RunningGateway } from './gateway';
 import { downloadMounts } from './download-mount';
+import { localShareSecret } from './share-secret';
+import { SIGN_IN_PATH, signInMount } from './sign-in';
 import { uploadCoordinatorMount } from './upload-mount';
 import { gcMounts } from './gc-mount';
 import { LOCAL_DEFAULT_PORTS } from './defaults';
@@ -29,6 +31,8 @@ export interface LocalStackOptions {
   download?: boolean;
   /** Mount the artifact GC at /events (the EventBridge stand-in) and /reconcile (default true). */
   gc?: boolean;
+  /** Seed the example Workflow `argo/hello-artifacts` with its artifacts at the first start (local/example.ts; default false). */
+  example?: boolean;
   /** Where the mounted functions read their own settings (ARGO_OSS_PART_URL_TTL, …); default process.env. */
   env?: Env;
   log?: (line: string) => void;
@@ -41,6 +45,12 @@ export interface LocalStack {
   /** Environment that points the CLI and functions at this stack (also written to `<dataDir>/local.env`). */
   env: Record<string, string>;
   envFile: string;
+  /** The secret of share links (ARGO_OSS_SHARE_SECRET, else kept in <dataDir>/share-secret). */
+  shareSecret: string;
+  /** The sign-in page that sets the browser's authorization cookie (with the download routes). */
+  signInUrl?: string;
+  /** The seeded example, when it is in the cluster directory: its listing URL and a share link to it (valid 24 h). */
+  example?: { url: string; shareUrl: string; seeded: boolean };
   close(): Promise<void>;
 }
 
@@ -86,14 +96,20 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       ARGO_OSS_TOKEN: kube.adminToken,
     };
 
+    const example = opts.example ? await seedLocalExample({ ossEndpoint, opts, dataDir, clusterDir }) : undefined;
+    if (example?.seeded) log?.(`example seeded: Workflow argo/hello-artifacts in ${example.manifest}`);
+
     const mounts = [...(opts.mounts ?? [])];
+    // Share links are on by default locally: a generated secret, kept in the data dir.
+    const share = await localShareSecret(dataDir, opts.env ?? process.env);
+    env.ARGO_OSS_SHARE_SECRET = share.secret;
     const access: LocalFunctionAccess = {
       ossEndpoint,
       credential: opts.credential,
       region: opts.region,
       bucket: opts.bucket,
       kubeconfigPath: kube.kubeconfigPath,
-      env: opts.env,
+      env: { ...(opts.env ?? process.env), ARGO_OSS_SHARE_SECRET: share.secret },
     };
     const tagged = (tag: string) => log && ((line: string) => log(`${tag.padEnd(7)} ${line}`));
     if (opts.uploadCoordinator !== false) {
@@ -102,9 +118,9 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       mounts.push(...coordinator.mounts);
     }
     if (opts.download !== false) {
-      const download = await downloadMounts({ ...access, log: tagged('download') });
+      const download = await downloadMounts({ ...access, signInPath: SIGN_IN_PATH, log: tagged('download') });
       started.push({ close: async () => download.app.close() });
-      mounts.push(...download.mounts);
+      mounts.push(...download.mounts, signInMount(await localTokenCheck(kube.kubeconfigPath)));
     }
     if (opts.gc !== false) {
       const gc = await gcMounts({ ...access, log: tagged('gc') });
@@ -139,6 +155,9 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       gateway,
       env,
       envFile,
+      shareSecret: share.secret,
+      ...(example?.present && opts.download !== false ? { example: await exampleLinks(gateway.url, share.secret, example.seeded) } : {}),
+      ...(opts.download !== false ? { signInUrl: `${gateway.url}${SIGN_IN_PATH}` } : {}),
       close: () => closeAll(started),
     };
   } catch (err) {
@@ -153,4 +172,29 @@ async function closeAll(services: { close(): Promise<void> }[]): Promise<void> {
 
 function shellQuote(value: string): string {
   return /^[\w@%+=:,./-]*$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+async function seedLocalExample(o: { ossEndpoint: string; opts: LocalStackOptions; dataDir: string; clusterDir: string }) {
+  const [{ createOssClient }, { seedExample }] = await Promise.all([import('../shared/oss'), import('./example')]);
+  const oss = createOssClient({ bucket: o.opts.bucket, region: o.opts.region, endpoint: o.ossEndpoint, credentials: o.opts.credential });
+  try {
+    return await seedExample({ oss, bucket: o.opts.bucket, dataDir: o.dataDir, clusterDir: o.clusterDir });
+  } finally {
+    oss.close();
+  }
+}
+
+async function exampleLinks(gatewayUrl: string, secret: string, seeded: boolean): Promise<{ url: string; shareUrl: string; seeded: boolean }> {
+  const [{ examplePaths, exampleKey }, { shareGrant, shareSignature }] = await Promise.all([import('./example'), import('../shared/download/share')]);
+  const path = examplePaths().results;
+  const expires = Math.floor(Date.now() / 1000) + 24 * 3600;
+  const q = new URLSearchParams({ expires: String(expires), signature: shareSignature(secret, path, expires), grant: shareGrant(secret, path, expires, exampleKey('results')) });
+  return { url: `${gatewayUrl}${path}`, shareUrl: `${gatewayUrl}${path}?${q}`, seeded };
+}
+
+/** Whether the local cluster knows a token (TokenReview with the stack's admin kubeconfig). */
+async function localTokenCheck(kubeconfigPath: string): Promise<(token: string) => Promise<boolean>> {
+  const [{ KubeClient, kubeConfigFromConfig }] = await Promise.all([import('../shared/k8s')]);
+  const kube = new KubeClient(kubeConfigFromConfig({ kubeconfigPath }).kubeConfig);
+  return async (token) => (await kube.reviewToken(token)).authenticated;
 }

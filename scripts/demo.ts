@@ -16,6 +16,8 @@ import { findRunningStack, StackError, startOwnStack, type DemoStack } from './d
 import { removeSource, uploadScenario } from './demo/upload';
 import { pluginScenario } from './demo/plugin';
 
+import { optionsNpmTook } from './demo/npm-options';
+
 const usage = `Usage: npm run demo -- [options]
 
 Plays the scenarios argo-oss-artifacts exists for against the local stack, checking every
@@ -102,12 +104,17 @@ function options(argv: string[]) {
 }
 
 async function main(argv: string[]): Promise<number> {
+  const taken = optionsNpmTook(process.env);
+  if (taken.length > 0) {
+    console.error(`demo: npm kept ${taken.join(' ')} for itself, so the demo never saw it. Put the demo's options after --:\n  npm run demo -- ${taken.join(' ')}`);
+    return 2;
+  }
   let o: ReturnType<typeof options>;
   try {
     o = options(argv);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
-    console.error(`demo: ${err.message}\n\n${usage}`);
+    console.error(`demo: ${err.message}\nRun 'npm run demo -- --help' for the options.`);
     return 2;
   }
   if (o.help) {
@@ -129,6 +136,9 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   console.log(`argo-oss demo: ${o.only.join(', ')} with ${formatBytes(o.size)}`);
+  if (o.only.length === Object.keys(SCENARIOS).length && process.env.npm_lifecycle_event === 'demo') {
+    console.log('  (all three scenarios; one of them: npm run demo -- --only gc — the -- matters, npm keeps options before it)');
+  }
   console.log(
     stack.kind === 'own'
       ? `  started a local stack in this process: gateway ${stack.gatewayUrl}, OSS ${stack.ossEndpoint}, data ${stack.dataDir}, log ${stack.logFile}`

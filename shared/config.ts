@@ -684,6 +684,34 @@ export const CONFIG_VARIABLES = [
     parse: (raw) => raw ?? 'SAMEORIGIN',
   }),
   defineVariable({
+    name: 'ARGO_OSS_FOLDER_DOWNLOAD_MAX_ENTRIES',
+    key: 'folderDownloadMaxEntries',
+    description:
+      'artifact-download: the most files "Download folder" (a directory streamed as .zip or .tar.gz, ?download=zip|tgz) puts in one archive (1..1000000); a larger folder answers 413 FolderTooLarge before any byte is sent.',
+    default: '10000',
+    components: ['artifact-download'],
+    parse: intIn(10_000, 1, 1_000_000),
+  }),
+  defineVariable({
+    name: 'ARGO_OSS_FOLDER_DOWNLOAD_MAX_BYTES',
+    key: 'folderDownloadMaxBytes',
+    description:
+      'artifact-download: the largest total size of the files "Download folder" puts in one archive, e.g. 10GiB, 500MB or a byte count; a larger folder answers 413 FolderTooLarge before any byte is sent.',
+    default: '10GiB',
+    components: ['artifact-download'],
+    parse: (raw) => {
+      if (raw === undefined) return 10 * 1024 ** 3;
+      let n: number;
+      try {
+        n = parseSize(raw);
+      } catch (err) {
+        throw new ConfigValueError((err as Error).message);
+      }
+      if (n < 1) throw new ConfigValueError('must be at least 1 byte');
+      return n;
+    },
+  }),
+  defineVariable({
     name: 'ARGO_OSS_GC_WHEN',
     key: 'gcWhen',
     description:

@@ -1,5 +1,5 @@
-// Byte sizes as people write them ("64MiB", "1GiB", "100KB", "1048576"): command-line flags and the
-// plugin configuration.
+// Byte sizes as people write them ("64MiB", "1GiB", "100KB", "1048576") — command-line flags, the
+// plugin configuration, size limits in the configuration — and as they are shown.
 
 // KB/MB/GB are read as binary units, as the AWS CLI reads them and as OSS states its limits
 // ("100 KB" minimum part = 102400 bytes), so `--part-size 100KB` is exactly the smallest part.
@@ -33,4 +33,16 @@ export function parseSize(text: string): number {
   if (!Number.isSafeInteger(Math.round(bytes))) throw new RangeError(`size too large: ${JSON.stringify(text)}`);
   if (!Number.isInteger(bytes)) throw new RangeError(`not a whole number of bytes: ${JSON.stringify(text)}`);
   return bytes;
+}
+
+/** 1536 → "1.50 KiB"; binary units, three significant digits; whole bytes below 1 KiB. */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let v = bytes;
+  let i = 0;
+  while (Math.abs(v) >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return i === 0 ? `${Math.round(v)} B` : `${v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2)} ${units[i]}`;
 }

@@ -35,7 +35,7 @@ describe('argo-oss command', () => {
     expect(port.stderr).toContain('--port must be a port number');
     const unknown = await runCli(['local', '--prot', '1']);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain("'--prot'");
+    expect(unknown.stderr).toContain('unknown option --prot');
     const bucket = await runCli(['oss-server', '--bucket', 'Not_A_Bucket']);
     expect(bucket.code).toBe(2);
     expect(bucket.stderr).toMatch(/--bucket: "Not_A_Bucket" is not a valid OSS bucket name/);

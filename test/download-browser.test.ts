@@ -1,13 +1,18 @@
-// A real browser downloads artifacts through the listing pages of the download routes on the local
-// stack: headless Chromium (Debian's `chromium`; .ci/run installs it) driven over the DevTools
-// protocol on --remote-debugging-pipe (fds 3/4, NUL-separated JSON; no dependency), authenticated
-// by Argo's `authorization` cookie. It opens a directory listing, follows a sub-directory link,
-// clicks a file, waits for the download to complete and checks the saved file's sha256 — likewise
-// for a member of a .tgz artifact. This catches what HTTP-level tests cannot: a CSP sandbox that
-// blocks downloads, a Content-Disposition the browser does not understand, links that do not resolve.
+// A real browser uses the artifact browser of the download routes on the local stack: headless
+// Chromium (Debian's `chromium`; .ci/run installs it) driven over the DevTools protocol on
+// --remote-debugging-pipe (fds 3/4, NUL-separated JSON; no dependency), authenticated by Argo's
+// `authorization` cookie. It opens a directory listing, goes down a folder and back by the
+// breadcrumbs, previews a CSV (a table) and a PNG (the image loads under the strict CSP), downloads a
+// file and the whole folder as .zip (checked byte for byte), and a member of a .tgz artifact, and
+// signs in on the local sign-in page from the 401 page a browser without a token gets. This
+// catches what HTTP-level tests cannot: a CSP sandbox that blocks downloads or images, a
+// Content-Disposition the browser does not understand, links that do not resolve. Screenshots of the
+// listing (light and dark) go to the test's temp folder (paths printed); with UPDATE_SCREENSHOTS=1
+// also to docs/img/. Without a Chromium the check is skipped and says so (ARGO_OSS_REQUIRE_BROWSER=1
+// turns that into a failure).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
@@ -17,6 +22,8 @@ import { createTgzStream } from '../cli/upload/tgz';
 import { LOCAL_DEFAULT_BUCKET, LOCAL_DEFAULT_CREDENTIALS, LOCAL_DEFAULT_REGION } from '../local/defaults';
 import { startLocalStack, type LocalStack } from '../local/stack';
 import { createOssClient, putObject, type OssClient } from '../shared/oss';
+import { readZip } from './helpers/zip';
+import { gradientPng } from '../local/example';
 
 const NAMESPACE = 'argo';
 const WORKFLOW = 'browser-wf';
@@ -99,6 +106,8 @@ class Browser {
         '--no-first-run',
         '--no-default-browser-check',
         '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
         '--disable-dev-shm-usage',
         '--disable-extensions',
         'about:blank',
@@ -203,7 +212,7 @@ class Tab {
   }
 
   async evaluate<T>(expression: string): Promise<T> {
-    const r = await this.send('Runtime.evaluate', { expression, returnByValue: true });
+    const r = await this.send('Runtime.evaluate', { expression, returnByValue: true, awaitPromise: true });
     if (r.exceptionDetails) throw new Error(`evaluate ${expression}: ${JSON.stringify(r.exceptionDetails)}`);
     return r.result.value as T;
   }
@@ -214,16 +223,34 @@ class Tab {
   }
 
   /** A real mouse click (pressed + released) in the middle of the link whose text is `text`. */
-  async click(text: string): Promise<void> {
+  click(text: string): Promise<void> {
+    return this.clickOn(`[...document.querySelectorAll("a")].find((a) => a.textContent === ${JSON.stringify(text)})`, `link ${JSON.stringify(text)}`);
+  }
+
+  /** A real mouse click on the first element matching the CSS `selector`. */
+  clickSelector(selector: string): Promise<void> {
+    return this.clickOn(`document.querySelector(${JSON.stringify(selector)})`, selector);
+  }
+
+  private async clickOn(find: string, what: string): Promise<void> {
     const box = await this.evaluate<{ x: number; y: number; w: number; h: number } | null>(
-      `(() => { const a = [...document.querySelectorAll("a")].find((a) => a.textContent === ${JSON.stringify(text)});
+      `(() => { const a = ${find};
         if (!a) return null; a.scrollIntoView(); const r = a.getBoundingClientRect(); return { x: r.x, y: r.y, w: r.width, h: r.height }; })()`,
     );
-    if (!box) throw new Error(`no link ${JSON.stringify(text)} on the page; links: ${JSON.stringify(await this.links())}`);
+    if (!box) throw new Error(`no ${what} on the page; links: ${JSON.stringify(await this.links())}`);
     const at = { x: box.x + box.w / 2, y: box.y + box.h / 2, button: 'left', clickCount: 1 };
     await this.send('Input.dispatchMouseEvent', { type: 'mouseMoved', x: at.x, y: at.y });
     await this.send('Input.dispatchMouseEvent', { type: 'mousePressed', ...at });
     await this.send('Input.dispatchMouseEvent', { type: 'mouseReleased', ...at });
+  }
+
+  /** A PNG of the viewport in the given color scheme. */
+  async screenshot(scheme: 'light' | 'dark'): Promise<Buffer> {
+    await this.send('Emulation.setDeviceMetricsOverride', { width: 1100, height: 720, deviceScaleFactor: 1, mobile: false });
+    await this.send('Emulation.setEmulatedMedia', { features: [{ name: 'prefers-color-scheme', value: scheme }] });
+    const r = await this.send('Page.captureScreenshot', { format: 'png' });
+    await this.send('Emulation.setEmulatedMedia', { features: [] });
+    return Buffer.from(r.data as string, 'base64');
   }
 }
 
@@ -240,11 +267,22 @@ let stack: LocalStack;
 let oss: OssClient;
 let browser: Browser;
 let downloads: string;
+const POD = `${NAMESPACE}/${WORKFLOW}/${WORKFLOW}-main-3141592653`;
 const dirFile = { name: 'résumé data.bin', data: randomBytes(3 * 1024 * 1024 + 17) };
 const memberFile = { name: 'report.csv', data: Buffer.from(Array.from({ length: 20_000 }, (_, i) => `${i},${i * i}`).join('\n')) };
+/** The directory artifact `results`: path below it → bytes. */
+const results = new Map<string, Buffer>([
+  ['summary.txt', Buffer.from('training finished: 12 epochs, loss 0.031\n')],
+  ['metrics.csv', Buffer.from(['epoch,loss,accuracy', ...Array.from({ length: 12 }, (_, i) => `${i + 1},${(1 / (i + 2)).toFixed(3)},${(0.6 + i * 0.03).toFixed(2)}`)].join('\n'))],
+  ['loss-curve.png', gradientPng(240, 120)],
+  ['README.md', Buffer.from('# Results\n\nModel **v7**, trained on `train.csv`.\n\n- metrics.csv: per epoch\n- loss-curve.png\n')],
+  ['main.log', Buffer.from('starting\nWARNING: slow disk\nepoch 12 done\n')],
+  ['config.json', Buffer.from(JSON.stringify({ epochs: 12, lr: 0.001, layers: [64, 32] }))],
+  [`checkpoints/${dirFile.name}`, dirFile.data],
+  ['checkpoints/other.txt', Buffer.from('other\n')],
+]);
 
 function workflow(): object {
-  const pod = `${NAMESPACE}/${WORKFLOW}/${WORKFLOW}-main-3141592653`;
   return {
     apiVersion: 'argoproj.io/v1alpha1',
     kind: 'Workflow',
@@ -266,8 +304,8 @@ function workflow(): object {
           phase: 'Succeeded',
           outputs: {
             artifacts: [
-              { name: 'results', path: '/tmp/results', archive: { none: {} }, oss: { key: `${pod}/results` } },
-              { name: 'bundle', path: '/tmp/bundle', oss: { key: `${pod}/bundle.tgz` } },
+              { name: 'results', path: '/tmp/results', archive: { none: {} }, oss: { key: `${POD}/results` } },
+              { name: 'bundle', path: '/tmp/bundle', oss: { key: `${POD}/bundle.tgz` } },
             ],
           },
         },
@@ -276,16 +314,16 @@ function workflow(): object {
   };
 }
 
-/** Clicks `text` on the tab and waits for the download it starts; returns the saved bytes and the browser's file name. */
-async function clickAndDownload(tab: Tab, text: string): Promise<{ name: string; data: Buffer }> {
-  const begin = browser.waitFor('Browser.downloadWillBegin', () => true, `a download after clicking ${text}`);
+/** Runs `act` (a click) and waits for the download it starts; returns the saved bytes and the browser's file name. */
+async function download(act: () => Promise<void>, what: string): Promise<{ name: string; data: Buffer }> {
+  const begin = browser.waitFor('Browser.downloadWillBegin', () => true, `a download after ${what}`);
   const done = begin.then((b) =>
-    browser.waitFor('Browser.downloadProgress', (p) => p.guid === b.guid && p.state !== 'inProgress', `the download of ${text} to finish`),
+    browser.waitFor('Browser.downloadProgress', (p) => p.guid === b.guid && p.state !== 'inProgress', `the download of ${what} to finish`),
   );
-  await tab.click(text);
+  await act();
   const b = await begin;
   const p = await done;
-  expect(p.state, `download of ${text}`).toBe('completed');
+  expect(p.state, `download of ${what}`).toBe('completed');
   const path = typeof p.filePath === 'string' && p.filePath ? p.filePath : join(downloads, b.suggestedFilename as string);
   return { name: b.suggestedFilename as string, data: await readFile(path) };
 }
@@ -298,7 +336,9 @@ async function openTab(): Promise<Tab> {
   return tab;
 }
 
-describe.skipIf(!CHROMIUM)(`browser download through the listing pages (headless Chromium)${CHROMIUM ? '' : ` — skipped: ${NO_CHROMIUM}`}`, () => {
+const artifactUrl = (artifact: string) => `${stack.gateway.url}/artifact-files/${NAMESPACE}/workflows/${WORKFLOW}/${NODE_ID}/outputs/${artifact}`;
+
+describe.skipIf(!CHROMIUM)(`the artifact browser in headless Chromium${CHROMIUM ? '' : ` — skipped: ${NO_CHROMIUM}`}`, () => {
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'download-browser-'));
     const clusterDir = join(work, 'cluster');
@@ -323,17 +363,13 @@ describe.skipIf(!CHROMIUM)(`browser download through the listing pages (headless
       adminToken: ADMIN_TOKEN,
     });
     oss = createOssClient({ bucket: LOCAL_DEFAULT_BUCKET, region: LOCAL_DEFAULT_REGION, endpoint: stack.env.OSS_ENDPOINT!, credentials: { ...LOCAL_DEFAULT_CREDENTIALS } });
-    const pod = `${NAMESPACE}/${WORKFLOW}/${WORKFLOW}-main-3141592653`;
-    // The directory artifact: many objects under results/, one of them in sub/.
-    await putObject(oss, `${pod}/results/summary.txt`, 'ok\n');
-    await putObject(oss, `${pod}/results/sub/${dirFile.name}`, dirFile.data);
-    await putObject(oss, `${pod}/results/sub/other.txt`, 'other\n');
+    for (const [path, data] of results) await putObject(oss, `${POD}/results/${path}`, data);
     // The .tgz artifact, written as Argo writes it: /tmp/bundle → bundle/, bundle/report.csv, …
     const src = join(work, 'bundle');
     await mkdir(join(src, 'logs'), { recursive: true });
     await writeFile(join(src, memberFile.name), memberFile.data);
     await writeFile(join(src, 'logs', 'run.log'), 'started\n');
-    await putObject(oss, `${pod}/bundle.tgz`, await collect(createTgzStream(src)));
+    await putObject(oss, `${POD}/bundle.tgz`, await collect(createTgzStream(src)));
 
     browser = await Browser.launch(CHROMIUM!);
     downloads = join(work, 'downloads');
@@ -348,40 +384,100 @@ describe.skipIf(!CHROMIUM)(`browser download through the listing pages (headless
     if (work) await rm(work, { recursive: true, force: true });
   });
 
-  it('downloads a file of a directory artifact by clicking through the listing', async () => {
+  it('lists a directory artifact, goes down a folder and back by the breadcrumbs (never to a 404)', async () => {
     const tab = await openTab();
-    const base = `${stack.gateway.url}/artifact-files/${NAMESPACE}/workflows/${WORKFLOW}/${NODE_ID}/outputs/results`;
     // Without the trailing slash the route redirects to the listing.
-    expect(await tab.navigate(base)).toBe(200);
-    expect(await tab.evaluate<string>('location.pathname')).toBe(new URL(`${base}/`).pathname);
-    const top = await tab.links();
-    expect(top).toEqual(expect.arrayContaining(['sub/', 'summary.txt']));
-    expect(await tab.loads(() => tab.click('sub/'), 'the sub/ listing')).toBe(200);
-    expect(await tab.links()).toEqual(expect.arrayContaining([dirFile.name, 'other.txt']));
+    expect(await tab.navigate(artifactUrl('results'))).toBe(200);
+    expect(await tab.evaluate<string>('location.pathname')).toBe(new URL(`${artifactUrl('results')}/`).pathname);
+    expect(await tab.links()).toEqual(expect.arrayContaining(['checkpoints/', 'metrics.csv', 'loss-curve.png', 'README.md', 'Download folder (.zip)']));
+    expect(await tab.evaluate<string[]>('[...document.querySelectorAll("table.files th")].map((t) => t.textContent)')).toEqual(['Name ▲', 'Size', 'Last modified', 'Type', 'Download']);
 
-    const got = await clickAndDownload(tab, dirFile.name);
-    expect(got.name).toBe(dirFile.name); // the browser understood Content-Disposition's filename*
-    expect(got.data.length).toBe(dirFile.data.length);
-    expect(sha256(got.data)).toBe(sha256(dirFile.data));
+    // Screenshots of the real page, light and dark.
+    for (const scheme of ['light', 'dark'] as const) {
+      const shot = await tab.screenshot(scheme);
+      expect(shot.subarray(1, 4).toString()).toBe('PNG');
+      const file = join(work, `listing-${scheme}.png`);
+      await writeFile(file, shot);
+      console.log(`listing screenshot (${scheme}): ${file}`);
+      if (process.env.UPDATE_SCREENSHOTS === '1') {
+        const doc = new URL(`../docs/img/listing-${scheme}.png`, import.meta.url).pathname;
+        await mkdir(join(doc, '..'), { recursive: true });
+        await copyFile(file, doc);
+        console.log(`  copied to ${doc}`);
+      }
+    }
+
+    expect(await tab.loads(() => tab.click('checkpoints/'), 'the checkpoints/ listing')).toBe(200);
+    expect(await tab.links()).toEqual(expect.arrayContaining([dirFile.name, 'other.txt', 'results']));
+    // Every breadcrumb link opens a page.
+    const crumbs = await tab.evaluate<string[]>('[...document.querySelectorAll("nav.crumbs a")].map((a) => a.href)');
+    expect(crumbs).toEqual([`${artifactUrl('results')}/`]);
+    expect(await tab.loads(() => tab.click('results'), 'the results crumb')).toBe(200);
+    expect(await tab.evaluate<string>('location.pathname')).toBe(new URL(`${artifactUrl('results')}/`).pathname);
+    // Sorting by size, largest first (folders first in either order).
+    expect(await tab.loads(() => tab.click('Size'), 'sort by size')).toBe(200);
+    expect(await tab.loads(() => tab.click('Size ▲'), 'sort by size, descending')).toBe(200);
+    const names = await tab.evaluate<string[]>('[...document.querySelectorAll("td.name a")].map((a) => a.textContent)');
+    expect(names[0]).toBe('checkpoints/');
+    expect(names[1]).toBe('loss-curve.png');
+  }, 90_000);
+
+  it('previews a CSV as a table and a PNG as an image', async () => {
+    const tab = await openTab();
+    expect(await tab.navigate(`${artifactUrl('results')}/`)).toBe(200);
+    expect(await tab.loads(() => tab.click('metrics.csv'), 'the metrics.csv page')).toBe(200);
+    expect(await tab.evaluate<string[]>('[...document.querySelectorAll("table.csv th")].map((t) => t.textContent)')).toEqual(['epoch', 'loss', 'accuracy']);
+    expect(await tab.evaluate<number>('document.querySelectorAll("table.csv tbody tr").length')).toBe(12);
+    expect(await tab.evaluate<string>('document.querySelector("section.preview h2 span").textContent')).toBe('12 rows');
+
+    expect(await tab.loads(() => tab.click('results'), 'back to results')).toBe(200);
+    expect(await tab.loads(() => tab.click('loss-curve.png'), 'the loss-curve.png page')).toBe(200);
+    // The image loads under the strict CSP (img-src 'self'), typed image/png with nosniff.
+    const size = await tab.evaluate<[number, number]>(
+      `new Promise((resolve) => { const i = document.querySelector("img.pv-img"); const done = () => resolve([i.naturalWidth, i.naturalHeight]); i.complete ? done() : (i.onload = done, i.onerror = done); })`,
+    );
+    expect(size).toEqual([240, 120]);
+  }, 60_000);
+
+  it('downloads one file and the whole folder as .zip', async () => {
+    const tab = await openTab();
+    expect(await tab.navigate(`${artifactUrl('results')}/checkpoints/`)).toBe(200);
+    const file = await download(() => tab.clickSelector(`a[title="Download ${dirFile.name}"]`), dirFile.name);
+    expect(file.name).toBe(dirFile.name); // the browser understood Content-Disposition's filename*
+    expect(sha256(file.data)).toBe(sha256(dirFile.data));
+
+    expect(await tab.navigate(`${artifactUrl('results')}/`)).toBe(200);
+    const zip = await download(() => tab.click('Download folder (.zip)'), 'the results folder');
+    expect(zip.name).toBe('results.zip');
+    const entries = readZip(zip.data);
+    expect(entries.map((e) => e.name).sort()).toEqual([...results.keys()].map((p) => `results/${p}`).sort());
+    for (const e of entries) expect(sha256(e.data), e.name).toBe(sha256(results.get(e.name.slice('results/'.length))!));
   }, 60_000);
 
   it('downloads a member of a .tgz artifact from the archive listing', async () => {
     const tab = await openTab();
-    const base = `${stack.gateway.url}/artifact-files/${NAMESPACE}/workflows/${WORKFLOW}/${NODE_ID}/outputs/bundle/`;
-    expect(await tab.navigate(base)).toBe(200);
-    expect(await tab.links()).toContain('bundle/');
+    expect(await tab.navigate(`${artifactUrl('bundle')}/`)).toBe(200);
+    expect(await tab.links()).toEqual(expect.arrayContaining(['bundle/', 'Download archive (.tgz)']));
     expect(await tab.loads(() => tab.click('bundle/'), 'the bundle/ listing')).toBe(200);
     expect(await tab.links()).toEqual(expect.arrayContaining([memberFile.name, 'logs/']));
-
-    const got = await clickAndDownload(tab, memberFile.name);
+    expect(await tab.loads(() => tab.click(memberFile.name), 'the report.csv page')).toBe(200);
+    const got = await download(() => tab.click('Download'), memberFile.name);
     expect(got.name).toBe(memberFile.name);
     expect(sha256(got.data)).toBe(sha256(memberFile.data));
   }, 60_000);
 
-  it('shows no listing without the cookie', async () => {
+  it('without the cookie: a 401 page that leads to the local sign-in, which sets the cookie and comes back', async () => {
     const tab = await Tab.open(browser, true);
-    const url = `${stack.gateway.url}/artifact-files/${NAMESPACE}/workflows/${WORKFLOW}/${NODE_ID}/outputs/results/`;
-    expect(await tab.navigate(url)).toBe(401);
+    expect(await tab.navigate(`${artifactUrl('results')}/`)).toBe(401);
     expect(await tab.links()).not.toContain('summary.txt');
+    expect(await tab.evaluate<string>('document.querySelector("h1").textContent')).toBe('Sign in to see this artifact');
+    expect(await tab.loads(() => tab.click('Sign in with a token'), 'the sign-in page')).toBe(200);
+    await tab.evaluate(`document.querySelector("#token").value = ${JSON.stringify('not-a-known-token')}`);
+    expect(await tab.loads(() => tab.clickSelector('button[type=submit]'), 'a refused sign-in')).toBe(401);
+    expect(await tab.evaluate<string>('document.querySelector("[role=alert]").textContent')).toContain('does not know this token');
+    await tab.evaluate(`document.querySelector("#token").value = ${JSON.stringify(READER_TOKEN)}`);
+    expect(await tab.loads(() => tab.clickSelector('button[type=submit]'), 'the sign-in and the way back')).toBe(200);
+    expect(await tab.evaluate<string>('location.pathname')).toBe(new URL(`${artifactUrl('results')}/`).pathname);
+    expect(await tab.links()).toContain('summary.txt');
   }, 60_000);
 });

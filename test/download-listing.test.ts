@@ -16,6 +16,9 @@ const files = (art: string, rest = '') => `/artifact-files/argo/workflows/${WF}/
 const WEIRD = ['<img src=x onerror=alert(1)>.txt', 'a&b "quoted".txt', 'ünï cödé.txt', 'hash#question?.txt', "it's.txt"];
 
 let d: DownloadFixture;
+/** The name links of a browser listing page: [href (HTML-unescaped), text]. */
+const nameLinks = (html: string): Array<[string, string]> =>
+  [...html.matchAll(/<td class="name">(?:<svg[^]*?<\/svg>)?<a href="([^"]*)">([^<]*)<\/a>/g)].map((m) => [m[1].replace(/&#39;/g, "'").replace(/&amp;/g, '&'), m[2]]);
 const get = (path: string, o: { headers?: Record<string, string>; method?: string } = {}) => d.request(path, { token: TOKENS.alice, ...o });
 
 /** Argo's archive layout for a directory artifact `out`, generated as a stream (the big member is never in memory). */
@@ -77,24 +80,42 @@ describe('directory artifacts', () => {
     expect(r.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(r.headers['x-content-type-options']).toBe('nosniff');
     expect(r.headers['content-security-policy']).toMatch(/sandbox allow-same-origin allow-downloads/);
-    const html = r.body.toString();
-    expect(html).toContain('<li><a href="..">..</a></li>');
-    expect(html).toContain('<a href="./subdirectory/">subdirectory/</a>');
-    expect(html).toContain('<a href="./f0000.txt">f0000.txt</a>');
-    expect(html).toContain(`<a href="./f${MANY - 1}.txt">f${MANY - 1}.txt</a>`);
-    const links = html.match(/<li><a href="\.\/[^"]*">/g) ?? [];
+    let html = r.body.toString();
+    // No '..' above the artifact: the breadcrumbs lead back, and only to listings.
+    expect(html).not.toContain('href=".."');
+    expect(html).toContain('<span class="ctx">argo</span><span class="sep">/</span><span class="ctx">files-wf</span>');
+    expect(html).toContain('<span class="here">many</span>');
+    expect(html).toMatch(/<td class="num"><span title="6 bytes">6 B<\/span><\/td>/);
+    // Pages of 500 in OSS's order, one List call each, chained by the continuation token.
+    const links: Array<[string, string]> = [];
+    for (let pages = 1; ; pages++) {
+      links.push(...nameLinks(html));
+      const next = /<a class="btn" href="([^"]*)" rel="next">/.exec(html);
+      if (!next) {
+        expect(pages).toBe(3);
+        break;
+      }
+      html = (await get(next[1].replace(/&amp;/g, '&'))).body.toString();
+    }
     expect(links.length).toBe(MANY + 1 + WEIRD.length);
-    expect(new Set(links).size).toBe(links.length);
-    expect(html).toMatch(/<a href="\.\/f0007\.txt">f0007\.txt<\/a><span class="size" title="6 bytes">6 B<\/span>/);
+    expect(new Set(links.map(([h]) => h)).size).toBe(links.length);
+    expect(links).toContainEqual([files('many', '/subdirectory/'), 'subdirectory/']);
+    expect(links).toContainEqual([files('many', '/f0000.txt?view=1'), 'f0000.txt']);
+    expect(links).toContainEqual([files('many', `/f${MANY - 1}.txt?view=1`), `f${MANY - 1}.txt`]);
   });
 
   it('escapes names in text and links', async () => {
     const html = (await get(files('many', '/'))).body.toString();
     expect(html).not.toContain('<img');
-    expect(html).toContain('<a href="./%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E.txt">&lt;img src=x onerror=alert(1)&gt;.txt</a>');
-    expect(html).toContain('<a href="./a%26b%20%22quoted%22.txt">a&amp;b &quot;quoted&quot;.txt</a>');
-    expect(html).toContain('<a href="./hash%23question%3F.txt">hash#question?.txt</a>');
-    expect(html).toContain('<a href="./it&#39;s.txt">it&#39;s.txt</a>');
+    const next = /<a class="btn" href="([^"]*)" rel="next">/.exec(html)!;
+    const all = html + (await get(next[1].replace(/&amp;/g, '&'))).body.toString();
+    const last = /<a class="btn" href="([^"]*)" rel="next">/.exec(all.slice(html.length))!;
+    const page = all + (await get(last[1].replace(/&amp;/g, '&'))).body.toString();
+    expect(page).not.toContain('<img');
+    expect(page).toContain(`<a href="${files('many', '/%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E.txt?view=1')}">&lt;img src=x onerror=alert(1)&gt;.txt</a>`);
+    expect(page).toContain(`<a href="${files('many', '/a%26b%20%22quoted%22.txt?view=1')}">a&amp;b &quot;quoted&quot;.txt</a>`);
+    expect(page).toContain(`<a href="${files('many', '/hash%23question%3F.txt?view=1')}">hash#question?.txt</a>`);
+    expect(page).toContain(`<a href="${files('many', '/it&#39;s.txt?view=1')}">it&#39;s.txt</a>`);
     // Every link leads to its file.
     for (const w of WEIRD) {
       const r = await get(files('many', `/${encodeURIComponent(w)}`));
@@ -118,9 +139,11 @@ describe('directory artifacts', () => {
   });
 
   it('lists a sub-directory and serves its files', async () => {
-    const html = (await get(files('many', '/subdirectory/'))).body.toString();
-    expect(html).toContain('<a href="./sub-file-1">sub-file-1</a>');
-    expect(html).toContain('<a href="./sub-file-2">sub-file-2</a>');
+    const links = nameLinks((await get(files('many', '/subdirectory/'))).body.toString());
+    expect(links).toEqual([
+      [files('many', '/subdirectory/sub-file-1?view=1'), 'sub-file-1'],
+      [files('many', '/subdirectory/sub-file-2?view=1'), 'sub-file-2'],
+    ]);
     expect((await get(files('many', '/subdirectory/sub-file-2'))).body.toString()).toBe('two');
   });
 
@@ -131,7 +154,7 @@ describe('directory artifacts', () => {
   });
 
   it('a key recorded with a trailing slash is the same directory', async () => {
-    expect((await get(files('slashed', '/'))).body.toString()).toContain('<a href="./x.txt">x.txt</a>');
+    expect(nameLinks((await get(files('slashed', '/'))).body.toString())).toEqual([[files('slashed', '/x.txt?view=1'), 'x.txt']]);
     expect((await get(files('slashed', '/x.txt'))).body.toString()).toBe('x');
   });
 
@@ -169,8 +192,12 @@ describe('.tgz artifacts', () => {
       ['z-after-big.txt', 'file', 5],
     ]);
     const html = (await get(files('out', '/out/sub/'))).body.toString();
-    expect(html).toContain('<a href="./b.txt">b.txt</a>');
-    expect(html).toContain(`<a href="./big.bin">big.bin</a><span class="size" title="${BIG_MEMBER} bytes">80 MiB</span>`);
+    expect(nameLinks(html)).toEqual([
+      [files('out', '/out/sub/b.txt?view=1'), 'b.txt'],
+      [files('out', '/out/sub/big.bin?view=1'), 'big.bin'],
+    ]);
+    expect(html).toContain(`<span title="${BIG_MEMBER.toLocaleString('en-US')} bytes">80 MiB</span>`);
+    expect(html).toContain(`<a class="btn primary" href="${files('out', '/?download=raw')}">Download archive (.tgz)</a>`);
     expect((await get(files('out', '/nope/'))).status).toBe(404);
   }, 60_000);
 

@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { ConfigError, loadConfig } from '../../shared/config';
 import type { GcSummary } from '../../shared/gc/types';
-import { parseFlags, UsageError, type Command } from '../command';
+import { count, plural } from '../../shared/numbers';
+import { formatBytes } from '../../shared/size';
+import { parseFlags, unknownSubcommand, UsageError, type Command } from '../command';
 
 const usage = `Usage: argo-oss gc reconcile [--dry-run] [--json] [--quiet]
        argo-oss gc event FILE|- [--dry-run] [--json] [--quiet]
@@ -29,26 +31,26 @@ const MAX_EVENT_BYTES = 32 * 1024 * 1024;
 async function readInput(source: string): Promise<Buffer> {
   if (source !== '-') {
     const buf = await readFile(source);
-    if (buf.length > MAX_EVENT_BYTES) throw new UsageError(`${source} is larger than ${MAX_EVENT_BYTES} bytes`);
+    if (buf.length > MAX_EVENT_BYTES) throw new UsageError(`${source} is larger than ${formatBytes(MAX_EVENT_BYTES)}`);
     return buf;
   }
   const chunks: Buffer[] = [];
   let total = 0;
   for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
     total += chunk.length;
-    if (total > MAX_EVENT_BYTES) throw new UsageError(`stdin is larger than ${MAX_EVENT_BYTES} bytes`);
+    if (total > MAX_EVENT_BYTES) throw new UsageError(`stdin is larger than ${formatBytes(MAX_EVENT_BYTES)}`);
     chunks.push(chunk);
   }
   return Buffer.concat(chunks, total);
 }
 
-function table(s: GcSummary): string {
-  const rows = s.plan.map((p) => `  ${p.action.padEnd(7)} ${p.workflow} ${p.node ? `${p.node}/${p.artifact}` : ''} ${p.key ?? ''} ${p.objects !== undefined ? `(${p.objects} objects) ` : ''}- ${p.reason}`);
-  const counts = `planned ${s.planned}, deleted ${s.deleted} (${s.objects} objects), kept ${s.kept}, deferred ${s.deferred}, refused ${s.refused}, failed ${s.failed}, skipped ${s.skipped}`;
+export function table(s: GcSummary): string {
+  const rows = s.plan.map((p) => `  ${p.action.padEnd(7)} ${p.workflow} ${p.node ? `${p.node}/${p.artifact}` : ''} ${p.key ?? ''} ${p.objects !== undefined ? `(${plural(p.objects, 'object')}) ` : ''}- ${p.reason}`);
+  const counts = `planned ${count(s.planned)}, deleted ${count(s.deleted)} (${plural(s.objects, 'object')}), kept ${count(s.kept)}, deferred ${count(s.deferred)}, refused ${count(s.refused)}, failed ${count(s.failed)}, skipped ${count(s.skipped)}`;
   const extra = [
-    s.events ? `events: ${s.events.received} received, ${s.events.handled} handled, ${s.events.duplicates} duplicates, ${s.events.ignored} ignored, ${s.events.malformed} malformed` : '',
-    s.workflows ? `workflows: ${s.workflows.listed} listed, ${s.workflows.missedCompletions} missed completions, ${s.workflows.deletionsDetected} deletions detected` : '',
-    s.uploads ? `uploads: ${s.uploads.aborted} aborted, ${s.uploads.manifestsRemoved} manifests removed, ${s.uploads.failed} failed` : '',
+    s.events ? `events: ${count(s.events.received)} received, ${count(s.events.handled)} handled, ${plural(s.events.duplicates, 'duplicate')}, ${count(s.events.ignored)} ignored, ${count(s.events.malformed)} malformed` : '',
+    s.workflows ? `workflows: ${count(s.workflows.listed)} listed, ${plural(s.workflows.missedCompletions, 'missed completion')}, ${plural(s.workflows.deletionsDetected, 'deletion')} detected` : '',
+    s.uploads ? `uploads: ${count(s.uploads.aborted)} aborted, ${plural(s.uploads.manifestsRemoved, 'manifest')} removed, ${count(s.uploads.failed)} failed` : '',
     ...s.errors.map((e) => `error: ${e}`),
   ].filter(Boolean);
   return [`${s.dryRun ? 'DRY RUN: ' : ''}${counts}`, ...extra, ...rows, ...(s.truncated ? [`  … ${s.truncated} more`] : [])].join('\n');
@@ -61,7 +63,7 @@ export const gcCommand: Command = {
   async run(argv) {
     const { values, positionals } = parseFlags(argv, { 'dry-run': { type: 'boolean' }, json: { type: 'boolean' }, quiet: { type: 'boolean' } }, true);
     const [action, source, ...rest] = positionals;
-    if (action !== 'reconcile' && action !== 'event') throw new UsageError(action ? `unknown action ${JSON.stringify(action)} (reconcile or event)` : 'an action is required: reconcile or event');
+    if (action !== 'reconcile' && action !== 'event') throw unknownSubcommand('action', action, ['reconcile', 'event']);
     if (action === 'reconcile' && source !== undefined) throw new UsageError(`reconcile takes no arguments (got ${JSON.stringify(source)})`);
     if (action === 'event' && source === undefined) throw new UsageError('event needs FILE, or - for stdin');
     if (rest.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(rest[0])}`);

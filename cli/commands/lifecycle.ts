@@ -9,7 +9,7 @@ import {
   type RuleOwner,
 } from '../../shared/lifecycle';
 import { createOssClientFromConfig, OssArgumentError, type LifecycleRule, type OssClient } from '../../shared/oss';
-import { parseFlags, UsageError, type Command } from '../command';
+import { parseFlags, unknownSubcommand, UsageError, type Command } from '../command';
 
 const usage = `Usage: argo-oss lifecycle apply --config rules.yaml [--dry-run] [--json]
        argo-oss lifecycle show [--json]
@@ -141,6 +141,6 @@ export const lifecycleCommand: Command = {
       for (const flag of ['config', 'dry-run'] as const) if (values[flag] !== undefined) throw new UsageError(`--${flag} applies to apply, not show`);
       return show(values);
     }
-    throw new UsageError(sub === undefined ? 'a subcommand is required: apply or show' : `unknown subcommand ${JSON.stringify(sub)} (apply or show)`);
+    throw unknownSubcommand('subcommand', sub, ['apply', 'show']);
   },
 };

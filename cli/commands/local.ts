@@ -20,7 +20,13 @@ Options:
   --plugin             also run the Argo artifact-driver plugin (argo-oss plugin) on a Unix socket,
                        as the sidecar of a pod of the local cluster with that pod's token; prints the
                        socket and a configuration for plugin artifacts (docs/plugin.md)
+  --no-example         do not seed the example Workflow argo/hello-artifacts (seeded once, at the first start)
   --quiet              do not log each request
+
+Browsing: the printed example link is a share link (no sign-in); for anything else open
+<gateway>/sign-in and paste a token from tokens.yaml (the admin token is printed below).
+Share links (POST /share) are on: the secret is ARGO_OSS_SHARE_SECRET, else one generated at the
+first start and kept in <data-dir>/share-secret; both are written to <data-dir>/local.env.
 
 Environment:
   OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET  credentials the OSS server accepts (default argo-oss-local /
@@ -29,6 +35,7 @@ Environment:
   OSS_BUCKET                                bucket created at start (default argo-artifacts)
   OSS_REGION                                region of V4 signatures (default cn-hangzhou)
   ARGO_OSS_LOCAL_TOKEN                      admin bearer token for the Kubernetes API (generated when unset)
+  ARGO_OSS_SHARE_SECRET                     secret of share links (generated and kept in the data dir when unset)
   ARGO_OSS_FAULTS                           JSON array of OSS faults to inject from the start`;
 
 export const localCommand: Command = {
@@ -45,6 +52,7 @@ export const localCommand: Command = {
       'cluster-dir': { type: 'string' },
       plugin: { type: 'boolean' },
       quiet: { type: 'boolean' },
+      'no-example': { type: 'boolean' },
     });
     const dataDir = resolve(values['data-dir'] ?? '.local');
     const settings = localSettingsFromEnv();
@@ -59,6 +67,7 @@ export const localCommand: Command = {
         cluster: parsePort('cluster-port', values['cluster-port'], LOCAL_DEFAULT_PORTS.cluster),
       },
       ...settings,
+      example: !values['no-example'],
       log: values.quiet ? undefined : (line) => console.log(line),
     });
     const { env } = stack;
@@ -88,7 +97,17 @@ export const localCommand: Command = {
         `              access key ${env.OSS_ACCESS_KEY_ID} / ${env.OSS_ACCESS_KEY_SECRET}`,
         `  Kubernetes  ${stack.kube.url}   kubeconfig ${env.KUBECONFIG}`,
         `  admin token ${env.ARGO_OSS_TOKEN}`,
+        `  share links on, secret ${stack.shareSecret}`,
         `  data        ${dataDir}`,
+        '',
+        'Open in a browser:',
+        ...(stack.example
+          ? [
+              `  example     ${stack.example.shareUrl}`,
+              `              (a share link, valid 24 h, no sign-in; also ${stack.example.url} once signed in)`,
+            ]
+          : []),
+        ...(stack.signInUrl ? [`  sign in     ${stack.signInUrl}   (paste the admin token above)`] : []),
         '',
         'Functions on the gateway:',
         `  uploads     ${stack.gateway.url}/uploads                  (argo-oss upload)`,

@@ -1,4 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
+import { count, plural } from '../../shared/numbers';
 import { parseFlags, UsageError, type Command } from '../command';
 import { DEFAULT_CONCURRENCY, UploadError, uploadDirectoryTgz, uploadFile, type UploadSummary } from '../upload';
 import { formatBytes, parseSize } from '../upload/size';
@@ -217,11 +218,11 @@ export const uploadCommand: Command = {
     } else if (summary.completed) {
       const rate = summary.seconds > 0 ? ` (${formatBytes(summary.size / summary.seconds)}/s)` : '';
       console.log(
-        `uploaded ${summary.key}: ${formatBytes(summary.size)} in ${summary.parts} part${summary.parts === 1 ? '' : 's'}` +
-          `${summary.partsReused ? ` (${summary.partsReused} already in OSS)` : ''}, CRC-64 ${summary.crc64} verified, ${summary.seconds} s${rate}`,
+        `uploaded ${summary.key}: ${formatBytes(summary.size)} in ${plural(summary.parts, 'part')}` +
+          `${summary.partsReused ? ` (${count(summary.partsReused)} already in OSS)` : ''}, CRC-64 ${summary.crc64} verified, ${summary.seconds} s${rate}`,
       );
     } else {
-      console.log(`writer ${summary.writer}: shard of ${summary.key} uploaded and verified (${summary.partsUploaded + summary.partsReused} parts); the last writer completes the object`);
+      console.log(`writer ${summary.writer}: shard of ${summary.key} uploaded and verified (${plural(summary.partsUploaded + summary.partsReused, 'part')}); the last writer completes the object`);
     }
     return 0;
   },

@@ -17,9 +17,9 @@ export interface ProgressOptions {
   now?: () => number;
 }
 
-/** Picks the mode for a stream: a bar on a terminal, lines otherwise. */
-export function autoMode(out: { isTTY?: boolean } = process.stderr): ProgressMode {
-  return out.isTTY ? 'bar' : 'lines';
+/** Picks the mode for a stream: a bar on a terminal that reports its width, lines otherwise. */
+export function autoMode(out: { isTTY?: boolean; columns?: number } = process.stderr): ProgressMode {
+  return out.isTTY && (out.columns ?? 0) > 0 ? 'bar' : 'lines';
 }
 
 export class Progress {
@@ -41,10 +41,13 @@ export class Progress {
   private samples: Array<[number, number]> = [];
   private drawnWidth = 0;
   private stopped = false;
+  /** The mode in use: a bar needs a known width, so without one it falls back to lines. */
+  readonly mode: ProgressMode;
 
   constructor(private readonly opts: ProgressOptions) {
     this.total = opts.total;
     this.startedAt = this.now();
+    this.mode = opts.mode === 'bar' && !((opts.out ?? process.stderr).columns! > 0) ? 'lines' : opts.mode;
   }
 
   private now(): number {
@@ -56,8 +59,8 @@ export class Progress {
   }
 
   start(): void {
-    if (this.opts.mode === 'none' || this.timer) return;
-    const interval = this.opts.mode === 'bar' ? (this.opts.barIntervalMs ?? 250) : (this.opts.lineIntervalMs ?? 10_000);
+    if (this.mode === 'none' || this.timer) return;
+    const interval = this.mode === 'bar' ? (this.opts.barIntervalMs ?? 250) : (this.opts.lineIntervalMs ?? 10_000);
     this.timer = setInterval(() => this.render(), interval);
     this.timer.unref();
   }
@@ -66,10 +69,10 @@ export class Progress {
   stop(finalLine = true): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    if (this.opts.mode === 'none' || this.stopped) return;
+    if (this.mode === 'none' || this.stopped) return;
     this.stopped = true;
     if (finalLine) this.render();
-    if (this.opts.mode === 'bar' && this.drawnWidth > 0) {
+    if (this.mode === 'bar' && this.drawnWidth > 0) {
       this.out.write('\n');
       this.drawnWidth = 0;
     }
@@ -125,7 +128,7 @@ export class Progress {
   }
 
   private render(): void {
-    if (this.opts.mode === 'lines') {
+    if (this.mode === 'lines') {
       this.out.write(`${this.line()}\n`);
       return;
     }
@@ -142,7 +145,7 @@ export class Progress {
 
   /** Writes a message above the bar (or as a plain line; also with progress off: events still show). */
   note(message: string): void {
-    if (this.opts.mode === 'bar' && this.drawnWidth > 0) {
+    if (this.mode === 'bar' && this.drawnWidth > 0) {
       this.out.write(`\r${' '.repeat(this.drawnWidth)}\r`);
       this.drawnWidth = 0;
     }

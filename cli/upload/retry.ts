@@ -10,6 +10,7 @@
 //   404 NoSuchUpload                            → stop: the upload was aborted or completed elsewhere
 //   any other 4xx                               → stop with the OSS code and message
 // Each class has its own budget, so a long run of expiries cannot eat the transient-error budget.
+import { networkReason, noAnswer } from '../network';
 
 export interface RetryPolicy {
   /** Attempts per part for transient failures (network, 5xx, 429); default 10. */
@@ -41,6 +42,8 @@ export interface PartFailure {
   qosDelayMs?: number;
   /** The part's bytes did not verify (CRC-64 mismatch or a short body). */
   corrupted?: boolean;
+  /** Where the part was sent (scheme://host), to name it when nothing answered. */
+  origin?: string;
 }
 
 const EXPIRED = /expired/i;
@@ -53,7 +56,10 @@ const THROTTLING_CODES = new Set(['SlowDown', 'Throttling', 'ThrottlingException
  */
 export function decide(failure: PartFailure, expiresAt: Date, now: Date, otherResigns: number): Decision {
   const { status, code = '', message = '' } = failure;
-  const what = `${status || 'network error'}${code ? ` ${code}` : ''}${message ? `: ${message}` : ''}`;
+  const what =
+    status === 0 && !failure.corrupted
+      ? noAnswer('OSS', failure.origin ?? 'the part URL', networkReason(code) ? code : message || code)
+      : `${status || 'network error'}${code ? ` ${code}` : ''}${message ? `: ${message}` : ''}`;
   if (failure.corrupted || code === 'InvalidDigest' || code === 'BadDigest') return { action: 'resend', reason: what };
   if (status === 0 || status >= 500 || status === 429 || THROTTLING_CODES.has(code)) {
     return { action: 'retry', reason: what, minDelayMs: failure.qosDelayMs };

@@ -1,18 +1,6 @@
-// Byte sizes in progress output; parsing lives in shared/size.ts.
+// Byte sizes (shared/size.ts) and durations in progress output.
 
-export { parseSize } from '../../shared/size';
-
-/** 1536 → "1.5 KiB"; binary units, three significant digits. */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let v = bytes;
-  let i = 0;
-  while (Math.abs(v) >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return i === 0 ? `${v} B` : `${v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2)} ${units[i]}`;
-}
+export { formatBytes, parseSize } from '../../shared/size';
 
 /** 3725 s → "1h02m05s"; 65 → "1m05s"; 7.2 → "7s". */
 export function formatDuration(seconds: number): string {

@@ -2,6 +2,8 @@
 // upload the missing parts in parallel from byte ranges of the file, complete with the whole-file
 // CRC-64 folded from the part CRCs (the file is read once), and check the coordinator's verified
 // answer. uploadFile() for a file, uploadStream() for bytes of unknown length (the tgz of a directory).
+import { noAnswer } from '../network';
+import { count, plural } from '../../shared/numbers';
 import { stat } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
@@ -146,7 +148,8 @@ class Session {
             token: opts.token,
             signal: opts.signal,
             userAgent: 'argo-oss-uploader',
-            onRetry: ({ operation, attempt, delayMs, error }) => this.log(`coordinator ${operation}: ${error.message}; retry ${attempt} in ${delayMs} ms`),
+            onRetry: ({ operation, attempt, delayMs, error }) =>
+              this.log(`coordinator ${operation}: ${error instanceof CoordinatorError && error.status === 0 ? unanswered(error) : error.message}; retry ${attempt} in ${(delayMs / 1000).toFixed(1)} s`),
           })
         : opts.coordinator;
     this.policy = { ...DEFAULT_RETRY_POLICY, ...opts.retry };
@@ -209,7 +212,7 @@ class Session {
       this.progress.attemptFailed(result.bytes);
       const failure = result.ok
         ? { status: 200, corrupted: true, message: `the spooled part changed on disk (CRC-64 ${result.crc64}, spooled ${expectedCrc})` }
-        : result;
+        : { ...result, origin: new URL(signed.url).origin };
       const decision = decide(failure, new Date(signed.expiresAt), new Date(), otherResigns);
       switch (decision.action) {
         case 'retry': {
@@ -263,7 +266,7 @@ class Session {
     }
     if (res.crc64 !== crc64 || res.size !== expectSize) {
       throw new UploadError(
-        `the object did not verify: OSS has ${res.size} bytes with CRC-64 ${res.crc64}, the source has ${expectSize} bytes with CRC-64 ${crc64}`,
+        `the object did not verify: OSS has ${plural(res.size, 'byte')} with CRC-64 ${res.crc64}, the source has ${plural(expectSize, 'byte')} with CRC-64 ${crc64}`,
         'VerificationFailed',
         uploadId,
       );
@@ -284,8 +287,15 @@ class Session {
   }
 }
 
+/** A coordinator call nothing answered, in words: the client's message is "<operation> <origin>: <code or reason>". */
+function unanswered(err: CoordinatorError): string {
+  const m = / (https?:\/\/\S+): (.*)$/.exec(err.message);
+  return m ? noAnswer('the coordinator', m[1], err.code === 'Timeout' ? 'Timeout' : m[2]) : `no answer from the coordinator: ${err.message}`;
+}
+
 function coordinatorFailure(err: unknown, what: string, uploadId?: string): unknown {
   if (!(err instanceof CoordinatorError)) return err;
+  if (err.status === 0) return new UploadError(`could not ${what}: ${unanswered(err)}`, err.code, uploadId, err.retryable, { cause: err });
   const field = err.field ? ` (field ${err.field})` : '';
   const status = err.status ? `${err.status} ${err.code}` : err.code;
   return new UploadError(`could not ${what}: the coordinator answered ${status}: ${err.message}${field}`, err.code, uploadId, err.retryable, { cause: err });
@@ -381,7 +391,7 @@ async function uploadFileWith(session: Session, options: UploadFileOptions): Pro
       session.progress.partReused(p.size);
     }
     session.log(
-      `resuming upload ${uploadId}: ${check.reused.length} of ${mine.length} parts already in OSS and verified` +
+      `resuming upload ${uploadId}: ${count(check.reused.length)} of ${plural(mine.length, 'part')} already in OSS and verified` +
         (check.rejected.length ? `; re-sending ${check.rejected.length}: ${check.rejected.map((r) => `part ${r.partNumber} (${r.reason})`).join(', ')}` : ''),
     );
   }

@@ -1,6 +1,7 @@
 // A small Kubernetes-compatible API over HTTP, backed by a directory, for the local stack and tests:
 // the same @kubernetes/client-node code that reads a real cluster runs against it unchanged.
 // Layout, semantics and how to call it (merge patch needs an explicit Content-Type): docs/local-stack.md.
+import { workflowAdvice } from './workflow-advice';
 import { mkdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -57,7 +58,9 @@ export async function startKubeApi(opts: KubeApiOptions): Promise<RunningKubeApi
   let hostPort = '';
   const router = new Router();
   registerDiscovery(router, () => hostPort);
-  registerResource(router, WORKFLOWS, new ManifestStore(WORKFLOWS, workflowsDir, log), {
+  const workflowStore = new ManifestStore(WORKFLOWS, workflowsDir, log, workflowAdvice);
+  await workflowStore.list(); // reports unusable manifests already there at start
+  registerResource(router, WORKFLOWS, workflowStore, {
     writable: true,
     fieldSelectors: ['metadata.name', 'metadata.namespace'],
   });

@@ -32,6 +32,8 @@ export class ManifestStore {
     readonly type: ResourceType,
     readonly dir: string,
     private readonly log: (line: string) => void,
+    /** Why a manifest that is served may still not do what its author expects (logged once per content). */
+    private readonly advise?: (raw: JsonObject) => string[],
   ) {}
 
   /** All objects, sorted by namespace then name (the order Kubernetes lists in). */
@@ -125,6 +127,9 @@ export class ManifestStore {
     if (typeof filled === 'string') {
       this.warnOnce(`${file}:${hashText(text)}`, `${this.rel(file)} is ignored: ${filled}`);
       return undefined;
+    }
+    for (const advice of this.advise?.(entry.value) ?? []) {
+      this.warnOnce(`advice:${file}:${hashText(text)}:${advice}`, `${this.rel(file)}: ${this.type.kind} ${filled.namespace}/${filled.name} is served, but ${advice}`);
     }
     return { file, format, text, ...filled };
   }

@@ -23,6 +23,7 @@ import { canonicalPath, parseArtifactPath, routePrefix, splitTarget, type Artifa
 import { parseShareRequest, shareGrant, shareParams, shareSignature, sharingDisabled, verifyShare, verifyShareGrant } from './share';
 import { trackClient } from './stream';
 import { listTgz } from './tgz';
+import * as browser from './browser/serve';
 
 export type DownloadConfig = Pick<
   Config,
@@ -42,6 +43,8 @@ export type DownloadConfig = Pick<
   | 'authCacheSeconds'
   | 'tgzMaxBytes'
   | 'tgzMaxEntries'
+  | 'folderDownloadMaxEntries'
+  | 'folderDownloadMaxBytes'
 >;
 
 export interface DownloadDeps {
@@ -56,6 +59,8 @@ export interface DownloadDeps {
   omitContentLength?: boolean;
   now?: () => number;
   log?: (line: string) => void;
+  /** A sign-in page on the same host (the local stack's), linked from the 401 page browsers get. */
+  signInPath?: string;
 }
 
 export interface DownloadApp {
@@ -69,6 +74,10 @@ const SHARE_BODY_LIMIT = 16 * 1024;
 interface QueryOptions {
   format: ListingFormat;
   raw: boolean;
+  /** ?download=zip|tgz: a folder as an archive. */
+  folder?: browser.FolderFormat;
+  /** ?view: the file's page (preview) instead of its bytes. */
+  view: boolean;
   redirect: boolean;
 }
 
@@ -76,10 +85,12 @@ function queryOptions(query: URLSearchParams, config: DownloadConfig): QueryOpti
   const format = query.get('format') ?? 'html';
   if (format !== 'html' && format !== 'json') throw invalidArgument('format', 'must be "html" or "json"');
   const download = query.get('download');
-  if (download !== null && download !== 'raw') throw invalidArgument('download', 'must be "raw" (the archive itself)');
+  if (download !== null && download !== 'raw' && !browser.folderFormat(query)) {
+    throw invalidArgument('download', 'must be "raw" (the archive itself), or "zip" / "tgz" (a folder as an archive)');
+  }
   const r = query.get('redirect');
   if (r !== null && !/^(true|false|1|0)$/.test(r)) throw invalidArgument('redirect', 'must be true or false');
-  return { format, raw: download === 'raw', redirect: r === null ? config.downloadMode === 'redirect' : r === 'true' || r === '1' };
+  return { format, raw: download === 'raw', folder: browser.folderFormat(query), view: browser.wantsFilePage(query), redirect: r === null ? config.downloadMode === 'redirect' : r === 'true' || r === '1' };
 }
 
 async function readShareBody(req: IncomingMessage): Promise<Buffer | undefined> {
@@ -140,7 +151,8 @@ export function createDownloadApp(config: DownloadConfig, deps: DownloadDeps): D
     return { reader: caller, guardFor: () => callerGuard(caller, route.namespace) };
   }
 
-  async function serveTgzListing(ctx: ServeContext, key: string, info: ObjectInfo, dir: string, route: ArtifactRoute, format: ListingFormat): Promise<void> {
+  async function serveTgzListing(ctx: ServeContext, key: string, info: ObjectInfo, dir: string, route: ArtifactRoute, format: ListingFormat, page: browser.BrowserRequest): Promise<void> {
+    if (format === 'html') return browser.serveArchivePage(page, key, info, dir, { maxBytes: config.tgzMaxBytes, maxEntries: config.tgzMaxEntries });
     const archive = await getObjectStream(ctx.oss, key, info.etag ? { ifMatch: info.etag } : {});
     const members = await listTgz(archive.stream, { signal: ctx.signal, maxBytes: config.tgzMaxBytes, maxEntries: config.tgzMaxEntries });
     const entries = archiveEntries(members, dir);
@@ -167,8 +179,14 @@ export function createDownloadApp(config: DownloadConfig, deps: DownloadDeps): D
     const guard = requester.guardFor(key);
     const head = req.method === 'HEAD';
     const ctx: ServeContext = { req, res, head, signal, oss: deps.oss, config, omitContentLength: deps.omitContentLength ?? false, log };
-    const search = [...query.keys()].length > 0 ? `?${query.toString()}` : '';
-    const file = (k: string) => (info: ObjectInfo) => serveObject(ctx, k, info, { fileName: baseName(k), redirect: opts.redirect });
+    // Pages opened through a share link sign their own links (below the shared path) for this key.
+    const grant = browser.linkGrant(query, config.shareSecret, key);
+    const page: browser.BrowserRequest = { ctx, route, query, ...(grant ? { grant } : {}) };
+    const search = (target: string) => browser.redirectSearch(query, route.canonicalPath, target, grant);
+    const file = (k: string, listed = true) => (info: ObjectInfo) =>
+      opts.view && !opts.raw && route.kind === 'artifact-files'
+        ? browser.serveObjectPage(page, k, info, { rootIsListing: listed, ...(isTgzKey(k) && route.subPath.length === 0 ? { browsePath: `${route.canonicalPath}/` } : {}) })
+        : serveObject(ctx, k, info, { fileName: baseName(k), redirect: opts.redirect });
     const redirectIfDirectory = (k: string, location: string) => async () => {
       if (!(await prefixExists(deps.oss, `${k}/`))) return false;
       redirect(res, location);
@@ -201,23 +219,31 @@ export function createDownloadApp(config: DownloadConfig, deps: DownloadDeps): D
     }
     if (route.subPath.length === 0 && !route.trailingSlash) {
       // A .tgz too, as Argo Server serves it.
-      return climb(key, 'object-first', { object: file(key), directory: redirectIfDirectory(key, `${route.canonicalPath}/${search}`) });
+      return climb(key, 'object-first', { object: file(key, false), directory: redirectIfDirectory(key, `${route.canonicalPath}/${search(`${route.canonicalPath}/`)}`) });
     }
     if (isTgzKey(key)) {
       const info = await guard.object(key);
       if (info) {
+        if (opts.folder) throw invalidArgument('download', 'a .tgz artifact is already an archive: use download=raw for it, or download its files one by one');
         const member = route.subPath.join('/');
-        return route.trailingSlash ? serveTgzListing(ctx, key, info, member, route, opts.format) : serveTgzMember(ctx, key, info, member);
+        if (route.trailingSlash) return serveTgzListing(ctx, key, info, member, route, opts.format, page);
+        return opts.view ? browser.serveMemberPage(page, key, info, member) : serveTgzMember(ctx, key, info, member);
       }
     }
     const target = childKey(key, route.subPath, config.artifactRoot);
     if (route.trailingSlash) {
+      const folderLimits = { maxEntries: config.folderDownloadMaxEntries, maxBytes: config.folderDownloadMaxBytes };
       return climb(target, 'directory-first', {
-        directory: () => writeDirectoryListing(deps.oss, `${target}/`, { res, format: opts.format, title: route.canonicalPath, head, config, signal }),
-        object: () => redirect(res, `${route.canonicalPath.slice(0, -1)}${search}`),
+        directory: () =>
+          opts.folder
+            ? browser.serveFolderDownload(page, `${target}/`, opts.folder, folderLimits)
+            : opts.format === 'html'
+              ? browser.serveDirectoryPage(page, `${target}/`)
+              : writeDirectoryListing(deps.oss, `${target}/`, { res, format: opts.format, title: route.canonicalPath, head, config, signal }),
+        object: () => redirect(res, `${route.canonicalPath.slice(0, -1)}${search(route.canonicalPath.slice(0, -1))}`),
       });
     }
-    return climb(target, 'object-first', { object: file(target), directory: redirectIfDirectory(target, `${route.canonicalPath}/${search}`) });
+    return climb(target, 'object-first', { object: file(target), directory: redirectIfDirectory(target, `${route.canonicalPath}/${search(`${route.canonicalPath}/`)}`) });
   }
 
   /**
@@ -297,7 +323,9 @@ export function createDownloadApp(config: DownloadConfig, deps: DownloadDeps): D
         if (signal.aborted) return; // the client left; nobody to tell
         const httpErr = toHttpError(err);
         if (!httpErr || httpErr.status >= 500) log(`artifact-download: ${req.method} ${req.url}: ${(err as Error)?.stack ?? String(err)}`);
-        sendError(res, httpErr ?? new HttpError(500, 'InternalError', 'internal error'), req.method === 'HEAD');
+        const e = httpErr ?? new HttpError(500, 'InternalError', 'internal error');
+        if (browser.wantsHtml(req)) browser.sendErrorPage(res, e, req.method === 'HEAD', config, { path: req.url ?? '/', ...(deps.signInPath ? { signInPath: deps.signInPath } : {}) });
+        else sendError(res, e, req.method === 'HEAD');
       }
     },
     close() {},
@@ -312,6 +340,8 @@ export interface DownloadAppFromConfigOptions {
   fcContext?: FcContext | null;
   omitContentLength?: boolean;
   log?: (line: string) => void;
+  /** A sign-in page on the same host (the local stack's /sign-in). */
+  signInPath?: string;
 }
 
 export type DownloadFullConfig = DownloadConfig & OssAccessConfig & KubeAccessConfig;
@@ -329,6 +359,7 @@ export function createDownloadAppFromConfig(config: DownloadFullConfig, options:
     serviceReader: kubeWorkflowReader(kubeConfig),
     ...(options.omitContentLength !== undefined ? { omitContentLength: options.omitContentLength } : {}),
     ...(options.log ? { log: options.log } : {}),
+    ...(options.signInPath ? { signInPath: options.signInPath } : {}),
   });
   return {
     ...app,
