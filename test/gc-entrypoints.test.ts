@@ -153,7 +153,7 @@ describe('artifact GC entry points', () => {
 
     const real = await runCli(['gc', 'event', file], env);
     expect(real.code).toBe(0);
-    expect(real.stdout).toMatch(/planned 1, deleted 1 \(1 objects\)/);
+    expect(real.stdout).toMatch(/planned 1, deleted 1 \(1 object\)/);
     expect(real.stdout).toMatch(/delete\s+argo\/cli cli-1\/out argo\/cli\/p\/out.tgz/);
     expect(real.stderr).toMatch(/"action":"delete"/);
     expect(await objectExists(oss, 'argo/cli/p/out.tgz')).toBe(false);
