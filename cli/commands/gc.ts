@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { ConfigError, loadConfig } from '../../shared/config';
+import { ConfigError, loadConfig, startupWarnings } from '../../shared/config';
 import type { GcSummary } from '../../shared/gc/types';
 import { count, plural } from '../../shared/numbers';
 import { formatBytes } from '../../shared/size';
@@ -72,7 +72,10 @@ export const gcCommand: Command = {
     const { createGcApp } = await import('../../shared/gc/app');
     let app;
     try {
-      app = createGcApp(loadConfig(process.env), { log: values.quiet ? () => undefined : (line) => process.stderr.write(`${line}\n`) });
+      const config = loadConfig(process.env);
+      // The single-tenant warning goes to stderr even with --quiet: it is about what this run may delete.
+      for (const w of startupWarnings(config)) process.stderr.write(`argo-oss gc: ${w}\n`);
+      app = createGcApp(config, { log: values.quiet ? () => undefined : (line) => process.stderr.write(`${line}\n`) });
     } catch (err) {
       if (err instanceof ConfigError) {
         console.error(`argo-oss gc: ${err.message}`);
