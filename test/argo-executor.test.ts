@@ -251,4 +251,23 @@ describe('executor harness + plugin + local stack', () => {
     expect(pod.saves.find((x) => x.artifact === 'fine')).toMatchObject({ key: expect.stringMatching(/\/x\.txt$/), bytes: 1 });
     expect((await getObject(oss, pod.saves.find((x) => x.artifact === 'fine')!.key)).body.toString()).toBe('x');
   }, 120_000);
+
+  it('a plugin sidecar that never serves fails its pod (and the workflow), never hangs', async () => {
+    const manifest = { apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', metadata: { generateName: 'no-plugin-' }, spec: { entrypoint: 'main', templates: [{ name: 'main', container: { image: 'alpine' } }] } } as unknown as Workflow;
+    let ran = false;
+    const r = await runWorkflow({
+      manifest,
+      cluster,
+      workDir: join(work, 'pods'),
+      repository,
+      startPlugin: pluginProcess({ command: [process.execPath, '-e', 'process.exit(3)'] }),
+      main: async () => {
+        ran = true;
+      },
+    });
+    expect(r.workflow.status?.phase).toBe('Failed');
+    expect(r.pods[0].errors.join('\n')).toMatch(/plugin exited \(3\) before serving/);
+    expect(ran).toBe(false);
+    expect(parse(await readFile(cluster.pathOf('pods', 'argo', r.pods[0].podName), 'utf8')).status.phase).toBe('Failed');
+  }, 60_000);
 });

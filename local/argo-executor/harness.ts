@@ -336,10 +336,11 @@ class WorkflowRun {
     this.pods.push(run);
     const socket = join(dir, 'tmp', 'artifact-plugins', archive.plugin.name, 'socket');
     await mkdir(dirname(socket), { recursive: true });
-    const sidecar = await this.o.startPlugin(info, socket);
     const client = new ArtifactPluginClient(socket);
+    let sidecar: PluginSidecar | undefined;
     let exitCode = 0;
     try {
+      sidecar = await this.o.startPlugin(info, socket);
       await client.waitForReady((archive.plugin.connectionTimeoutSeconds ?? 5) * 1000 * 6);
       const loaded = await this.loadInputs(client, info, archive, run);
       if (loaded) {
@@ -360,7 +361,7 @@ class WorkflowRun {
       run.errors.push((err as Error).message);
     } finally {
       client.close();
-      await sidecar.stop();
+      await sidecar?.stop();
     }
     if (exitCode !== 0) run.errors.unshift(`Error (exit code ${exitCode})`);
     run.phase = run.errors.length === 0 ? 'Succeeded' : 'Failed';
