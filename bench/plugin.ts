@@ -12,7 +12,6 @@
 // peers are separate processes too, so each CPU figure is that process's own.
 //   npm run bench -- plugin [--size 1GiB] [--only save,stream,load] [--runs 1]
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { randomFillSync } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, open, rm, statfs, writeFile, mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -25,6 +24,7 @@ import { deleteObject, headObject, presignGetObject } from '../shared/oss';
 import { formatBytes, parseSize } from '../cli/upload/size';
 import { startTestCoordinator } from '../test/helpers/coordinator';
 import { stringOption } from './args';
+import { makeRandomFile } from './random-file';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -138,24 +138,6 @@ function processCpu(pid: number): number {
 function processRss(pid: number): number {
   const m = /VmRSS:\s*(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) * 1024 : 0;
-}
-
-async function makeRandomFile(path: string, bytes: number): Promise<bigint> {
-  const fh = await open(path, 'w');
-  const chunk = Buffer.alloc(16 * MiB);
-  const hasher = new Crc64();
-  try {
-    for (let written = 0; written < bytes; ) {
-      const n = Math.min(chunk.length, bytes - written);
-      randomFillSync(chunk, 0, n);
-      await fh.write(chunk, 0, n);
-      hasher.update(chunk.subarray(0, n));
-      written += n;
-    }
-  } finally {
-    await fh.close();
-  }
-  return hasher.digest();
 }
 
 /** Builds the Go peer, or says why it cannot run. */

@@ -7,20 +7,19 @@
 // (10 requests of 1000) and through the signing function directly.
 //   npm run bench -- upload [--sizes 1,4] [--concurrency N] [--part-size SIZE] [--runs N] [--only ours,ali-default,ali-conc,ali-same]
 import { spawn } from 'node:child_process';
-import { randomFillSync } from 'node:crypto';
-import { mkdtemp, open, rm, statfs, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, statfs, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { Crc64 } from '../shared/crc64';
 import { deleteObject, headObject, presignUploadPart } from '../shared/oss';
 import { DEFAULT_CONCURRENCY } from '../cli/upload';
 import { PartUrlSigner } from '../shared/upload/part-urls';
 import { formatBytes, parseSize } from '../cli/upload/size';
 import { startTestCoordinator, type TestCoordinator } from '../test/helpers/coordinator';
 import { stringOption } from './args';
+import { makeRandomFile } from './random-file';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -111,24 +110,6 @@ function runChild(script: string, payload: Record<string, unknown>): Promise<Chi
 }
 
 /** Writes `bytes` of random data in 16 MiB chunks and returns the file's CRC-64 (computed as written). */
-async function makeRandomFile(path: string, bytes: number): Promise<bigint> {
-  const fh = await open(path, 'w');
-  const chunk = Buffer.alloc(16 * MiB);
-  const hasher = new Crc64();
-  try {
-    for (let written = 0; written < bytes; ) {
-      const n = Math.min(chunk.length, bytes - written);
-      randomFillSync(chunk, 0, n);
-      await fh.write(chunk, 0, n);
-      hasher.update(chunk.subarray(0, n));
-      written += n;
-    }
-  } finally {
-    await fh.close();
-  }
-  return hasher.digest();
-}
-
 const fmt = (n: number, digits = 2) => n.toFixed(digits);
 const label: Record<Mode, string> = {
   ours: 'ours (argo-oss upload)',

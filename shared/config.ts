@@ -141,6 +141,21 @@ function intIn(fallback: number, min: number, max: number) {
   };
 }
 
+/** A byte size as people write it (shared/size: "500GiB", "1048576"), at least 1 byte. */
+function byteSize(fallback: number) {
+  return (raw: string | undefined): number => {
+    if (raw === undefined) return fallback;
+    let n: number;
+    try {
+      n = parseSize(raw);
+    } catch (err) {
+      throw new ConfigValueError((err as Error).message);
+    }
+    if (n < 1) throw new ConfigValueError('must be at least 1 byte');
+    return n;
+  };
+}
+
 function bool(fallback: boolean) {
   return (raw: string | undefined): boolean => {
     if (raw === undefined) return fallback;
@@ -545,17 +560,7 @@ export const CONFIG_VARIABLES = [
       'answers 429 with Retry-After.',
     default: '1000TiB',
     components: ['upload-coordinator'],
-    parse: (raw) => {
-      if (raw === undefined) return DEFAULT_MAX_UPLOAD_BYTES;
-      let n: number;
-      try {
-        n = parseSize(raw);
-      } catch (err) {
-        throw new ConfigValueError((err as Error).message);
-      }
-      if (n < 1) throw new ConfigValueError('must be at least 1 byte');
-      return n;
-    },
+    parse: byteSize(DEFAULT_MAX_UPLOAD_BYTES),
   }),
   defineVariable({
     name: 'ARGO_OSS_PART_URL_TTL',
@@ -699,17 +704,7 @@ export const CONFIG_VARIABLES = [
       'artifact-download: the largest total size of the files "Download folder" puts in one archive, e.g. 10GiB, 500MB or a byte count; a larger folder answers 413 FolderTooLarge before any byte is sent.',
     default: '10GiB',
     components: ['artifact-download'],
-    parse: (raw) => {
-      if (raw === undefined) return 10 * 1024 ** 3;
-      let n: number;
-      try {
-        n = parseSize(raw);
-      } catch (err) {
-        throw new ConfigValueError((err as Error).message);
-      }
-      if (n < 1) throw new ConfigValueError('must be at least 1 byte');
-      return n;
-    },
+    parse: byteSize(10 * 1024 ** 3),
   }),
   defineVariable({
     name: 'ARGO_OSS_GC_WHEN',
