@@ -37,6 +37,8 @@ for (const t of targets) {
     sourcemap: false,
     legalComments: 'none',
     logLevel: 'warning',
+    // Code shared with the sources reads import.meta.url and falls back when it is empty, as in CommonJS.
+    logOverride: { 'empty-import-meta': 'silent' },
     // ali-oss's HTTP client (urllib) requires proxy-agent only when an HTTP proxy is configured; it is
     // not installed and must stay an optional run-time require, not a build failure.
     external: ['proxy-agent'],

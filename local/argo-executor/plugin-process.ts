@@ -5,10 +5,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { sleep } from '../../shared/backoff';
 import type { PluginSidecar, PodInfo } from './harness';
 
-/** `node bin/argo-oss.mjs plugin`: the CLI as the image runs it. */
-export const ARGO_OSS_PLUGIN_COMMAND: readonly string[] = [process.execPath, fileURLToPath(new URL('../../bin/argo-oss.mjs', import.meta.url)), 'plugin'];
+// Empty inside the CommonJS CLI bundle, where the running script (argo-oss.cjs) is the CLI itself.
+const here: string | undefined = import.meta.url;
+
+/** `node bin/argo-oss.mjs plugin` (from the sources) or `node argo-oss.cjs plugin` (the bundle): the CLI as the image runs it. */
+export const ARGO_OSS_PLUGIN_COMMAND: readonly string[] = [process.execPath, here ? fileURLToPath(new URL('../../bin/argo-oss.mjs', here)) : process.argv[1], 'plugin'];
 
 export interface PluginProcessOptions {
   /** The entrypoint; the socket path is appended (default ARGO_OSS_PLUGIN_COMMAND). */
@@ -20,8 +24,6 @@ export interface PluginProcessOptions {
   /** Called with each child, e.g. to kill it on Ctrl-C. */
   onSpawn?: (child: ChildProcess) => void;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Resolves once `socket` exists; rejects if the child exits first. */
 async function socketReady(child: ChildProcess, socket: string, output: () => string): Promise<void> {
